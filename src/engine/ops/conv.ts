@@ -1,0 +1,162 @@
+/**
+ * 2-D convolution and transposed convolution (NCHW, OIHW weights as PyTorch).
+ *
+ * Gradients, as measured on this machine (ORT, 2 threads, 3x3 256->256 at 64x64):
+ * - input gradient of Conv = ConvTranspose with the same weights, which ORT runs at the
+ *   speed of the forward conv (~22 ms, ~215 GFLOP/s);
+ * - weight gradient = a Conv of the batch-transposed input with the batch-transposed
+ *   output gradient (strides and dilations swap roles), cropped to the kernel size.
+ * A ConvTranspose is the adjoint of a Conv, so its gradients are the same two pieces
+ * with the roles of input and output exchanged.
+ */
+import { GraphError, type OpDef, type Tensor } from '../graph.js';
+import { int, ints } from '../onnx.js';
+import { reduceSum } from './reduce.js';
+import { slice, transpose } from './shape.js';
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  groups?: number;
+}
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding?: number | [number, number];
+}
+
+interface ConvAttrs {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+  outputPadding: [number, number];
+}
+
+const pair = (v: number | [number, number] | undefined, d: number): [number, number] =>
+  v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
+
+function attrsOf(o: ConvTranspose2dOptions): ConvAttrs {
+  const a: ConvAttrs = {
+    stride: pair(o.stride, 1),
+    padding: pair(o.padding, 0),
+    dilation: pair(o.dilation, 1),
+    groups: o.groups ?? 1,
+    outputPadding: pair(o.outputPadding, 0),
+  };
+  const bad = [...a.stride, ...a.dilation].some((v) => !Number.isInteger(v) || v < 1) ||
+    [...a.padding, ...a.outputPadding].some((v) => !Number.isInteger(v) || v < 0) ||
+    !Number.isInteger(a.groups) || a.groups < 1;
+  if (bad) throw new GraphError(`conv: invalid options ${JSON.stringify(o)}`);
+  return a;
+}
+
+function checkFloat4(op: string, what: string, t: Tensor): void {
+  if (t.dtype !== 'float32' || t.rank !== 4) throw new GraphError(`${op}: ${what} must be a float32 NCHW tensor, got ${t} (${t.dtype})`);
+}
+
+function onnxAttrs(a: ConvAttrs, k: readonly number[]) {
+  return {
+    kernel_shape: ints(k),
+    strides: ints(a.stride),
+    pads: ints([a.padding[0], a.padding[1], a.padding[0], a.padding[1]]),
+    dilations: ints(a.dilation),
+    group: int(a.groups),
+  };
+}
+
+const ConvOp: OpDef<ConvAttrs> = {
+  type: 'Conv',
+  infer: ([x, w, b], a) => {
+    checkFloat4('Conv', 'input', x);
+    checkFloat4('Conv', 'weight', w);
+    const [n, c, h, wd] = x.shape;
+    const [o, ci, kh, kw] = w.shape;
+    if (c !== ci * a.groups) throw new GraphError(`Conv: input ${x} has ${c} channels, weight ${w} expects ${ci * a.groups}`);
+    if (o % a.groups !== 0) throw new GraphError(`Conv: ${o} output channels do not split into ${a.groups} groups`);
+    if (b && (b.rank !== 1 || b.shape[0] !== o)) throw new GraphError(`Conv: bias ${b} does not match ${o} output channels`);
+    const oh = Math.floor((h + 2 * a.padding[0] - a.dilation[0] * (kh - 1) - 1) / a.stride[0]) + 1;
+    const ow = Math.floor((wd + 2 * a.padding[1] - a.dilation[1] * (kw - 1) - 1) / a.stride[1]) + 1;
+    if (oh < 1 || ow < 1) throw new GraphError(`Conv: input ${x} is too small for kernel ${kh}x${kw} with padding ${a.padding}`);
+    return [{ shape: [n, o, oh, ow], dtype: 'float32' }];
+  },
+  lower: (n, e) => e.node('Conv', n.inputs.map(e.name), [e.name(n.outputs[0])], onnxAttrs(n.attrs, n.inputs[1].shape.slice(2))),
+  vjp: (n, [g], needs) => {
+    const [x, w] = n.inputs;
+    const a = n.attrs;
+    return [
+      needs[0] ? convInputGrad(g!, w, x.shape[2], x.shape[3], a) : null,
+      needs[1] ? convWeightGrad(x, g!, w.shape[2], w.shape[3], a) : null,
+      needs[2] ? reduceSum(g!, [0, 2, 3]) : null,
+    ];
+  },
+};
+
+const ConvTransposeOp: OpDef<ConvAttrs> = {
+  type: 'ConvTranspose',
+  infer: ([x, w, b], a) => {
+    checkFloat4('ConvTranspose', 'input', x);
+    checkFloat4('ConvTranspose', 'weight', w);
+    const [n, c, h, wd] = x.shape;
+    const [ci, og, kh, kw] = w.shape;
+    if (c !== ci) throw new GraphError(`ConvTranspose: input ${x} has ${c} channels, weight ${w} expects ${ci}`);
+    const o = og * a.groups;
+    if (b && (b.rank !== 1 || b.shape[0] !== o)) throw new GraphError(`ConvTranspose: bias ${b} does not match ${o} output channels`);
+    for (let i = 0; i < 2; i++) {
+      if (a.outputPadding[i] >= Math.max(a.stride[i], a.dilation[i])) {
+        throw new GraphError(`ConvTranspose: output_padding ${a.outputPadding[i]} must be smaller than stride or dilation`);
+      }
+    }
+    const oh = (h - 1) * a.stride[0] - 2 * a.padding[0] + a.dilation[0] * (kh - 1) + a.outputPadding[0] + 1;
+    const ow = (wd - 1) * a.stride[1] - 2 * a.padding[1] + a.dilation[1] * (kw - 1) + a.outputPadding[1] + 1;
+    if (oh < 1 || ow < 1) throw new GraphError(`ConvTranspose: output of ${x} would be empty`);
+    return [{ shape: [n, o, oh, ow], dtype: 'float32' }];
+  },
+  lower: (n, e) =>
+    e.node('ConvTranspose', n.inputs.map(e.name), [e.name(n.outputs[0])], {
+      ...onnxAttrs(n.attrs, n.inputs[1].shape.slice(2)),
+      output_padding: ints(n.attrs.outputPadding),
+    }),
+  vjp: (n, [g], needs) => {
+    const [x, w] = n.inputs;
+    const a = n.attrs;
+    const plain = { ...a, outputPadding: [0, 0] as [number, number] };
+    return [
+      needs[0] ? x.graph.apply(ConvOp, [g!, w], plain)[0] : null,
+      needs[1] ? convWeightGrad(g!, x, w.shape[2], w.shape[3], plain) : null,
+      needs[2] ? reduceSum(g!, [0, 2, 3]) : null,
+    ];
+  },
+};
+
+/** dL/dx of y = conv(x, w): the transposed convolution of g, padded out to x's size. */
+function convInputGrad(g: Tensor, w: Tensor, h: number, wd: number, a: ConvAttrs): Tensor {
+  const [kh, kw] = w.shape.slice(2);
+  const base = (size: number, i: number, k: number) => (size - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * (k - 1) + 1;
+  const op: [number, number] = [h - base(g.shape[2], 0, kh), wd - base(g.shape[3], 1, kw)];
+  return g.graph.apply(ConvTransposeOp, [g, w], { ...a, outputPadding: op })[0];
+}
+
+/** dL/dw of y = conv(x, w), as one convolution over the batch axis. */
+function convWeightGrad(x: Tensor, g: Tensor, kh: number, kw: number, a: ConvAttrs): Tensor {
+  if (a.groups !== 1) throw new GraphError(`Conv: weight gradient with groups=${a.groups} is not supported`);
+  const xt = transpose(x, [1, 0, 2, 3]);
+  const gt = transpose(g, [1, 0, 2, 3]);
+  const r = x.graph.apply(ConvOp, [xt, gt], {
+    stride: a.dilation,
+    dilation: a.stride,
+    padding: a.padding,
+    groups: 1,
+    outputPadding: [0, 0],
+  })[0];
+  const cropped = r.shape[2] === kh && r.shape[3] === kw ? r : slice(r, [{ axis: 2, start: 0, end: kh }, { axis: 3, start: 0, end: kw }]);
+  return transpose(cropped, [1, 0, 2, 3]);
+}
+
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  return x.graph.apply(ConvOp, b ? [x, w, b] : [x, w], attrsOf(opts))[0];
+}
+
+/** PyTorch ConvTranspose2d: weight is (in, out/groups, kh, kw). */
+export function convTranspose2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
+  return x.graph.apply(ConvTransposeOp, b ? [x, w, b] : [x, w], attrsOf(opts))[0];
+}
