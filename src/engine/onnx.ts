@@ -135,7 +135,9 @@ export function emitModel(outputs: Record<string, Tensor>, opts: EmitOptions = {
 
   const e: Emitter = {
     name: (t) => {
-      if (t.source.kind === 'node' && !used.has(t.id)) return '';
+      // ONNX lets only trailing optional outputs go unnamed: an unused output before a used one
+      // (MaxPool's values when only the indices feed a gradient) still needs a name.
+      if (t.source.kind === 'node' && t.source.node.outputs.slice(t.source.index).every((o) => !used.has(o.id))) return '';
       return leafName(t);
     },
     node: (opType, ins, outs, attrs = {}) => {

@@ -12,7 +12,7 @@
 import { GraphError, type OpDef, type Tensor } from '../graph.js';
 import { int, ints } from '../onnx.js';
 import { reduceSum } from './reduce.js';
-import { slice, transpose } from './shape.js';
+import { concat, slice, transpose } from './shape.js';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -105,28 +105,49 @@ const ConvTransposeOp: OpDef<ConvAttrs> = {
       if (a.outputPadding[i] >= Math.max(a.stride[i], a.dilation[i])) {
         throw new GraphError(`ConvTranspose: output_padding ${a.outputPadding[i]} must be smaller than stride or dilation`);
       }
+      if (a.outputPadding[i] >= a.stride[i] && a.outputPadding[i] > a.padding[i]) {
+        throw new GraphError(`ConvTranspose: output_padding ${a.outputPadding[i]} not below the stride needs padding of at least as much`);
+      }
     }
     const oh = (h - 1) * a.stride[0] - 2 * a.padding[0] + a.dilation[0] * (kh - 1) + a.outputPadding[0] + 1;
     const ow = (wd - 1) * a.stride[1] - 2 * a.padding[1] + a.dilation[1] * (kw - 1) + a.outputPadding[1] + 1;
     if (oh < 1 || ow < 1) throw new GraphError(`ConvTranspose: output of ${x} would be empty`);
     return [{ shape: [n, o, oh, ow], dtype: 'float32' }];
   },
-  lower: (n, e) =>
-    e.node('ConvTranspose', n.inputs.map(e.name), [e.name(n.outputs[0])], {
-      ...onnxAttrs(n.attrs, n.inputs[1].shape.slice(2)),
-      output_padding: ints(n.attrs.outputPadding),
-    }),
+  lower: (n, e) => {
+    const a = n.attrs;
+    const attrs = { ...onnxAttrs(a, n.inputs[1].shape.slice(2)), output_padding: ints(a.outputPadding) };
+    // ORT rejects output_padding >= stride, which PyTorch allows up to the dilation. Output
+    // padding only un-crops the end padding, so a smaller end pad gives the same result.
+    if (a.outputPadding.some((op, i) => op >= a.stride[i])) {
+      // Per axis: the other axis may keep an output_padding below its stride.
+      const moved = [0, 1].map((i) => a.outputPadding[i] >= a.stride[i]);
+      const [p0, p1] = a.padding;
+      attrs.pads = ints([p0, p1, ...[0, 1].map((i) => a.padding[i] - (moved[i] ? a.outputPadding[i] : 0))]);
+      attrs.output_padding = ints([0, 1].map((i) => (moved[i] ? 0 : a.outputPadding[i])));
+    }
+    e.node('ConvTranspose', n.inputs.map(e.name), [e.name(n.outputs[0])], attrs);
+  },
   vjp: (n, [g], needs) => {
     const [x, w] = n.inputs;
     const a = n.attrs;
     const plain = { ...a, outputPadding: [0, 0] as [number, number] };
     return [
-      needs[0] ? x.graph.apply(ConvOp, [g!, w], plain)[0] : null,
+      needs[0] ? cropHW(x.graph.apply(ConvOp, [g!, w], plain)[0], x.shape[2], x.shape[3]) : null,
       needs[1] ? convWeightGrad(g!, x, w.shape[2], w.shape[3], plain) : null,
       needs[2] ? reduceSum(g!, [0, 2, 3]) : null,
     ];
   },
 };
+
+/**
+ * The adjoint Conv of a ConvTranspose whose output_padding reaches the stride (PyTorch allows
+ * it up to the dilation) sees rows past the last input position; they have no input to go to.
+ */
+function cropHW(t: Tensor, h: number, w: number): Tensor {
+  if (t.shape[2] === h && t.shape[3] === w) return t;
+  return slice(t, [{ axis: 2, start: 0, end: h }, { axis: 3, start: 0, end: w }]);
+}
 
 /** dL/dx of y = conv(x, w): the transposed convolution of g, padded out to x's size. */
 function convInputGrad(g: Tensor, w: Tensor, h: number, wd: number, a: ConvAttrs): Tensor {
@@ -138,7 +159,22 @@ function convInputGrad(g: Tensor, w: Tensor, h: number, wd: number, a: ConvAttrs
 
 /** dL/dw of y = conv(x, w), as one convolution over the batch axis. */
 function convWeightGrad(x: Tensor, g: Tensor, kh: number, kw: number, a: ConvAttrs): Tensor {
-  if (a.groups !== 1) throw new GraphError(`Conv: weight gradient with groups=${a.groups} is not supported`);
+  if (a.groups !== 1) {
+    // Group i's filters see only its own slice of channels on both sides.
+    const cx = x.shape[1] / a.groups;
+    const cg = g.shape[1] / a.groups;
+    const one = { ...a, groups: 1 };
+    const parts = Array.from({ length: a.groups }, (_, i) =>
+      convWeightGrad(
+        slice(x, [{ axis: 1, start: i * cx, end: (i + 1) * cx }]),
+        slice(g, [{ axis: 1, start: i * cg, end: (i + 1) * cg }]),
+        kh,
+        kw,
+        one,
+      ),
+    );
+    return concat(parts, 0);
+  }
   const xt = transpose(x, [1, 0, 2, 3]);
   const gt = transpose(g, [1, 0, 2, 3]);
   const r = x.graph.apply(ConvOp, [xt, gt], {

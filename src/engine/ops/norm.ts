@@ -6,8 +6,9 @@
  * which needs two reductions instead of differentiating through mean and variance.
  */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';
-import { add, mul, sqrt, sub, rdiv } from './elementwise.js';
+import { add, div, mul, sqrt, sub, rdiv } from './elementwise.js';
 import { reduceMean } from './reduce.js';
+import { expand } from './shape.js';
 
 interface NormAttrs {
   axes: number[];
@@ -44,14 +45,20 @@ const NormalizeOp: OpDef<NormAttrs> = {
     e.node('Sqrt', [ve], [sd]);
     e.node('Div', [d, sd], [y]);
   },
-  vjp: (n, grads) => {
-    if (grads[1] || grads[2]) throw new GraphError('Normalize: mean and variance outputs are not differentiable');
-    const gy = grads[0]!;
+  vjp: (n, [gy, gm, gv]) => {
+    const x = n.inputs[0];
     const [y, , v] = n.outputs;
     const axes = n.attrs.axes;
-    const rstd = rdiv(1, sqrt(add(v, n.attrs.eps)));
-    const inner = sub(sub(gy, reduceMean(gy, axes, true)), mul(y, reduceMean(mul(gy, y), axes, true)));
-    return [mul(inner, rstd)];
+    const count = axes.reduce((p, a) => p * x.shape[a], 1);
+    const terms: Tensor[] = [];
+    if (gy) {
+      const rstd = rdiv(1, sqrt(add(v, n.attrs.eps)));
+      terms.push(mul(sub(sub(gy, reduceMean(gy, axes, true)), mul(y, reduceMean(mul(gy, y), axes, true))), rstd));
+    }
+    // d mean/dx = 1/N and d var/dx = 2 (x - mean) / N, with x - mean = y * sqrt(var + eps).
+    if (gm) terms.push(expand(div(gm, count), x.shape));
+    if (gv) terms.push(mul(y, mul(mul(gv, sqrt(add(v, n.attrs.eps))), 2 / count)));
+    return [terms.reduce((a, b) => add(a, b))];
   },
 };
 
@@ -64,6 +71,8 @@ export interface Moments {
 }
 
 export function normalize(x: Tensor, axes: readonly number[], eps = 1e-5): Moments {
-  const [y, mean, variance] = x.graph.apply(NormalizeOp, [x], { axes: [...axes].sort(), eps });
+  const ax = axes.map((a) => (a < 0 ? a + x.rank : a)).sort((a, b) => a - b);
+  if (new Set(ax).size !== ax.length) throw new GraphError(`Normalize: repeated axis in [${axes}] for ${x}`);
+  const [y, mean, variance] = x.graph.apply(NormalizeOp, [x], { axes: ax, eps });
   return { y, mean, variance };
 }

@@ -4,8 +4,8 @@
  * overlapping windows accumulate as in PyTorch. AveragePool's gradient is a
  * depthwise ConvTranspose with a constant 1/(kh*kw) kernel.
  */
-import { GraphError, sizeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
-import { int, ints, str } from '../onnx.js';
+import { GraphError, sizeOf, type NodeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
+import { int, ints, str, type Attr, type Emitter } from '../onnx.js';
 
 export interface Pool2dOptions {
   kernel: number | [number, number];
@@ -61,13 +61,40 @@ function onnxAttrs(a: PoolAttrs) {
   };
 }
 
+/**
+ * ORT's ceil mode keeps a last window that starts in the right padding, which PyTorch (and
+ * `poolShape`) drops; its output then has one row or column too many, cut off here.
+ */
+function lowerPool(n: NodeOf<PoolAttrs>, e: Emitter, type: string, attrs: Record<string, Attr>): void {
+  const x = n.inputs[0];
+  const a = n.attrs;
+  const want = n.outputs[0].shape.slice(2);
+  const ortSize = [0, 1].map((i) => {
+    const span = x.shape[2 + i] + 2 * a.padding[i] - a.kernel[i];
+    return (a.ceilMode ? Math.ceil(span / a.stride[i]) : Math.floor(span / a.stride[i])) + 1;
+  });
+  const names = n.outputs.map(e.name);
+  if (ortSize[0] === want[0] && ortSize[1] === want[1]) {
+    e.node(type, [e.name(x)], names, attrs);
+    return;
+  }
+  const raw = names.map((name) => (name ? e.tmp() : ''));
+  e.node(type, [e.name(x)], raw, attrs);
+  const starts = e.constI64([0, 0]);
+  const ends = e.constI64(want);
+  const axes = e.constI64([2, 3]);
+  raw.forEach((r, k) => {
+    if (r) e.node('Slice', [r, starts, ends, axes], [names[k]]);
+  });
+}
+
 const MaxPoolOp: OpDef<PoolAttrs> = {
   type: 'MaxPool',
   infer: ([x], a) => {
     const s = poolShape('MaxPool', x, a);
     return [{ shape: s, dtype: 'float32' }, { shape: s, dtype: 'int64' }];
   },
-  lower: (n, e) => e.node('MaxPool', [e.name(n.inputs[0])], n.outputs.map(e.name), onnxAttrs(n.attrs)),
+  lower: (n, e) => lowerPool(n, e, 'MaxPool', onnxAttrs(n.attrs)),
   vjp: (n, [g]) => [scatterAdd(g!, n.outputs[1], n.inputs[0].shape)],
 };
 
@@ -99,10 +126,7 @@ const AvgPoolOp: OpDef<PoolAttrs> = {
   type: 'AveragePool',
   infer: ([x], a) => [{ shape: poolShape('AveragePool', x, a), dtype: 'float32' }],
   lower: (n, e) =>
-    e.node('AveragePool', [e.name(n.inputs[0])], [e.name(n.outputs[0])], {
-      ...onnxAttrs(n.attrs),
-      count_include_pad: int(n.attrs.countIncludePad ? 1 : 0),
-    }),
+    lowerPool(n, e, 'AveragePool', { ...onnxAttrs(n.attrs), count_include_pad: int(n.attrs.countIncludePad ? 1 : 0) }),
   vjp: (n, [g]) => {
     const a = n.attrs;
     const x = n.inputs[0];

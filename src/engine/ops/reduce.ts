@@ -10,10 +10,13 @@ interface ReduceAttrs {
   keepdims: boolean;
 }
 
-function normAxes(op: string, axes: readonly number[], rank: number): number[] {
+function normAxes(op: string, axes: readonly number[], x: Tensor): number[] {
+  const rank = x.rank;
   const out = axes.map((a) => (a < 0 ? a + rank : a));
-  for (const a of out) if (a < 0 || a >= rank) throw new GraphError(`${op}: axis out of range for rank ${rank}: ${axes}`);
-  if (new Set(out).size !== out.length) throw new GraphError(`${op}: repeated axis in ${axes}`);
+  for (const a of out) {
+    if (!Number.isInteger(a) || a < 0 || a >= rank) throw new GraphError(`${op}: axes [${axes}] out of range for ${x}`);
+  }
+  if (new Set(out).size !== out.length) throw new GraphError(`${op}: repeated axis in [${axes}] for ${x}`);
   return out.sort((x, y) => x - y);
 }
 
@@ -53,13 +56,13 @@ const ReduceMeanOp = reduceOp('ReduceMean');
 
 /** Sums over `axes` (all axes when omitted). */
 export function reduceSum(x: Tensor, axes?: readonly number[], keepdims = false): Tensor {
-  const ax = normAxes('ReduceSum', axes ?? x.shape.map((_, i) => i), x.rank);
+  const ax = normAxes('ReduceSum', axes ?? x.shape.map((_, i) => i), x);
   if (ax.length === 0) return x;
   return x.graph.apply(ReduceSumOp, [x], { axes: ax, keepdims })[0];
 }
 
 export function reduceMean(x: Tensor, axes?: readonly number[], keepdims = false): Tensor {
-  const ax = normAxes('ReduceMean', axes ?? x.shape.map((_, i) => i), x.rank);
+  const ax = normAxes('ReduceMean', axes ?? x.shape.map((_, i) => i), x);
   if (ax.length === 0) return x;
   return x.graph.apply(ReduceMeanOp, [x], { axes: ax, keepdims })[0];
 }

@@ -14,7 +14,9 @@ export function interpolationMatrix(outSize: number, inSize: number, mode: Resiz
   const scale = inSize / outSize;
   for (let o = 0; o < outSize; o++) {
     if (mode === 'nearest') {
-      m[o * inSize + Math.min(Math.floor(o * scale), inSize - 1)] = 1;
+      // In float32 as PyTorch does: in double, e.g. 26 -> 22 picks a different source pixel.
+      const src = Math.floor(Math.fround(o * Math.fround(scale)));
+      m[o * inSize + Math.min(src, inSize - 1)] = 1;
       continue;
     }
     const src = Math.max((o + 0.5) * scale - 0.5, 0);

@@ -107,19 +107,32 @@ const SliceOp: OpDef<SliceAxis[]> = {
   },
   vjp: (n, [g]) => {
     const x = n.inputs[0];
+    if (n.attrs.some((s) => s.count === 0)) return [expand(x.graph.scalar(0), x.shape)];
     let gx = g!;
     const begins = x.shape.map(() => 0);
     const ends = x.shape.map(() => 0);
     for (const s of n.attrs) {
-      if (Math.abs(s.step) !== 1) throw new GraphError(`Slice: gradient supports steps of 1 and -1, got ${s.step}`);
-      const lo = s.step === 1 ? s.start : s.start - s.count + 1;
-      if (s.step === -1) gx = slice(gx, [{ axis: s.axis, start: -1, end: null, step: -1 }]);
+      const k = Math.abs(s.step);
+      const lo = s.step > 0 ? s.start : s.start + (s.count - 1) * s.step;
+      if (s.step < 0) gx = slice(gx, [{ axis: s.axis, start: null, end: null, step: -1 }]);
+      if (k > 1) gx = interleaveZeros(gx, s.axis, k);
+      // After interleaving the axis holds count*k values; a negative end pad crops the k-1 trailing zeros.
       begins[s.axis] = lo;
-      ends[s.axis] = x.shape[s.axis] - lo - s.count;
+      ends[s.axis] = x.shape[s.axis] - lo - s.count * (k > 1 ? k : 1);
     }
     return [pad(gx, [...begins, ...ends], 'constant')];
   },
 };
+
+/** Puts k-1 zeros after every element along `axis` (the adjoint of taking every k-th element). */
+function interleaveZeros(t: Tensor, axis: number, k: number): Tensor {
+  const split = [...t.shape.slice(0, axis + 1), 1, ...t.shape.slice(axis + 1)];
+  const p = new Array<number>(2 * split.length).fill(0);
+  p[split.length + axis + 1] = k - 1;
+  const merged = [...t.shape];
+  merged[axis] *= k;
+  return reshape(pad(reshape(t, split), p, 'constant'), merged);
+}
 
 export interface SliceSpec {
   axis: number;
@@ -175,7 +188,9 @@ const ConcatOp: OpDef<number> = {
   },
 };
 export function concat(xs: readonly Tensor[], axis: number): Tensor {
+  if (xs.length === 0) throw new GraphError('Concat: no inputs');
   const ax = axis < 0 ? axis + xs[0].rank : axis;
+  if (!Number.isInteger(ax) || ax < 0 || ax >= xs[0].rank) throw new GraphError(`Concat: axis ${axis} out of range for ${xs[0]}`);
   if (xs.length === 1) return xs[0];
   return xs[0].graph.apply(ConcatOp, xs, ax)[0];
 }

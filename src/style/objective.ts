@@ -1,0 +1,136 @@
+/**
+ * Compiled programs for style transfer on one VGG-19: a feature extractor (targets)
+ * and the cost J(G) with its gradient. Targets and coefficients are graph inputs, not
+ * constants, so a session compiled for one image size serves every job of that size.
+ */
+import { F, Graph, Program, ProgramCache, grad, type Tensor } from '../engine/index.js';
+import { IMAGENET_MEAN, IMAGENET_STD, type VGG19Features } from '../models/vgg19.js';
+import { Ctx } from '../nn/index.js';
+import { J_content, J_style_layer, J_tv, gram } from './costs.js';
+
+export interface CostValues {
+  total: number;
+  content: number;
+  style: number;
+  tv: number;
+}
+
+export interface Targets {
+  /** Content activations per content layer. */
+  content: Map<string, Float32Array>;
+  /** Style Gram matrices per style layer (already blended over style images). */
+  grams: Map<string, Float32Array>;
+}
+
+export interface Coefficients {
+  alpha: number;
+  beta: number;
+  gamma: number;
+  /** Per content layer (normalisation factor). */
+  content: Map<string, number>;
+  /** Per style layer (layer weight × normalisation factor). */
+  style: Map<string, number>;
+}
+
+function vggInput(g: Graph, image: Tensor): Tensor {
+  const mean = g.constant(Float32Array.from(IMAGENET_MEAN), [1, 3, 1, 1], 'imagenet_mean');
+  const std = g.constant(Float32Array.from(IMAGENET_STD), [1, 3, 1, 1], 'imagenet_std');
+  return F.div(F.sub(image, mean), std);
+}
+
+export class StyleNet {
+  private cache = new ProgramCache(6);
+  constructor(
+    readonly vgg: VGG19Features,
+    /** Identifies the weights in cache keys. */
+    readonly weightsId: string,
+    readonly threads?: number,
+  ) {}
+
+  /** Activations (for `acts`) and Gram matrices (for `grams`) of one image. */
+  async features(
+    image: Float32Array,
+    h: number,
+    w: number,
+    acts: readonly string[],
+    grams: readonly string[],
+  ): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
+    const key = `features|${this.weightsId}|${h}x${w}|${acts}|${grams}`;
+    const prog = await this.cache.get(key, () => {
+      const g = new Graph();
+      const x = g.input('image', [1, 3, h, w]);
+      const ctx = new Ctx(g, { root: this.vgg });
+      const f = this.vgg.extract(ctx, vggInput(g, x), [...new Set([...acts, ...grams])]);
+      const outs: Record<string, Tensor> = {};
+      for (const l of acts) outs[`act_${l}`] = f.get(l)!;
+      for (const l of grams) outs[`gram_${l}`] = gram(f.get(l)!);
+      return Program.create(outs, { threads: this.threads });
+    });
+    const r = await prog.run({ image });
+    return {
+      acts: new Map(acts.map((l) => [l, r[`act_${l}`]])),
+      grams: new Map(grams.map((l) => [l, r[`gram_${l}`]])),
+    };
+  }
+
+  /** J(G) and dJ/dG for images of h × w. */
+  async objective(h: number, w: number, contentLayers: readonly string[], styleLayers: readonly string[]) {
+    const key = `cost|${this.weightsId}|${h}x${w}|${contentLayers}|${styleLayers}`;
+    const prog = await this.cache.get(key, () => {
+      const g = new Graph();
+      const x = g.input('image', [1, 3, h, w]);
+      const ctx = new Ctx(g, { root: this.vgg });
+      const f = this.vgg.extract(ctx, vggInput(g, x), [...new Set([...contentLayers, ...styleLayers])]);
+      const scalar = (name: string) => g.input(name, []);
+      let content: Tensor = g.scalar(0);
+      for (const l of contentLayers) {
+        const aG = f.get(l)!;
+        const aC = g.input(`content_${l}`, aG.shape);
+        content = F.add(content, F.mul(J_content(aC, aG), scalar(`k_content_${l}`)));
+      }
+      let style: Tensor = g.scalar(0);
+      for (const l of styleLayers) {
+        const aG = f.get(l)!;
+        const c = aG.shape[1];
+        const gS = g.input(`gram_${l}`, [c, c]);
+        style = F.add(style, F.mul(J_style_layer(gS, aG), scalar(`k_style_${l}`)));
+      }
+      const tv = J_tv(x);
+      const total = F.add(
+        F.add(F.mul(content, scalar('alpha')), F.mul(style, scalar('beta'))),
+        F.mul(tv, scalar('gamma')),
+      );
+      const [gx] = grad(total, [x]);
+      return Program.create({ total, content, style, tv, grad: gx }, { threads: this.threads });
+    });
+
+    return async (image: Float32Array, t: Targets, k: Coefficients): Promise<CostValues & { grad: Float32Array }> => {
+      const feeds: Record<string, Float32Array> = {
+        image,
+        alpha: new Float32Array([k.alpha]),
+        beta: new Float32Array([k.beta]),
+        gamma: new Float32Array([k.gamma]),
+      };
+      for (const l of contentLayers) {
+        feeds[`content_${l}`] = t.content.get(l)!;
+        feeds[`k_content_${l}`] = new Float32Array([k.content.get(l)!]);
+      }
+      for (const l of styleLayers) {
+        feeds[`gram_${l}`] = t.grams.get(l)!;
+        feeds[`k_style_${l}`] = new Float32Array([k.style.get(l)!]);
+      }
+      const r = await prog.run(feeds);
+      return { total: r.total[0], content: r.content[0], style: r.style[0], tv: r.tv[0], grad: r.grad };
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.cache.clear();
+  }
+}
+
+export function meanSquare(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return s / a.length;
+}

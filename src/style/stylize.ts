@@ -1,0 +1,214 @@
+/**
+ * Neural style transfer (Gatys et al.): optimise G to minimise
+ * J(G) = α J_content(C,G) + β J_style(S,G) + γ J_tv(G), optionally coarse to fine.
+ */
+import { loadImage } from '../images/load.js';
+import type { RawImage } from '../images/raw.js';
+import { resizeRaw, sizeForLongestSide } from '../images/resample.js';
+import { Rng } from '../nn/index.js';
+import { Adam } from '../optim/adam.js';
+import { lbfgs } from '../optim/lbfgs.js';
+import { StyleNet, meanSquare, type Coefficients, type CostValues, type Targets } from './objective.js';
+import { resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
+import { loadVgg, type WeightsSpec } from './vgg.js';
+
+export type ImageSource = string | Buffer | RawImage;
+
+export interface StylizeOptions extends StyleSettingsInput {
+  content: ImageSource;
+  styles: ImageSource[];
+  weights?: WeightsSpec;
+}
+
+export interface StyleProgress extends CostValues {
+  scale: number;
+  scales: number;
+  size: [number, number];
+  evaluation: number;
+  evaluations: number;
+  evaluationsPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface StyleReport {
+  seconds: number;
+  evaluations: number;
+  seconds_per_evaluation: number;
+  final: CostValues;
+  size: [number, number];
+  weights: string;
+  interrupted: boolean;
+  output?: string;
+}
+
+export interface StylizeHooks {
+  onProgress?: (p: StyleProgress) => void;
+  /** Intermediate frames every `saveEvery` evaluations (and the last one). */
+  onFrame?: (img: RawImage, evaluation: number) => void | Promise<void>;
+  notice?: (msg: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Iterations per scale: the coarsest scales get the most, halving towards the finest. */
+export function scheduleIterations(total: number, scales: number): number[] {
+  const w = Array.from({ length: scales }, (_, k) => 2 ** (scales - 1 - k));
+  const sum = w.reduce((a, b) => a + b, 0);
+  const its = w.map((x) => Math.max(1, Math.round((total * x) / sum)));
+  return its;
+}
+
+function clampImage(img: RawImage): RawImage {
+  return { ...img, data: img.data.map((v) => Math.min(1, Math.max(0, v))) };
+}
+
+/** Content luminance replaced by the stylised one: jcjohnson's -original_colors (YIQ). */
+export function keepOriginalColors(stylised: RawImage, content: RawImage): RawImage {
+  const n = stylised.width * stylised.height;
+  const s = stylised.data;
+  const c = content.data;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const y = 0.299 * s[i] + 0.587 * s[n + i] + 0.114 * s[2 * n + i];
+    const ci = 0.596 * c[i] - 0.274 * c[n + i] - 0.322 * c[2 * n + i];
+    const cq = 0.211 * c[i] - 0.523 * c[n + i] + 0.312 * c[2 * n + i];
+    out[i] = y + 0.956 * ci + 0.621 * cq;
+    out[n + i] = y - 0.272 * ci - 0.647 * cq;
+    out[2 * n + i] = y - 1.106 * ci + 1.703 * cq;
+  }
+  return { width: stylised.width, height: stylised.height, data: out };
+}
+
+export async function stylize(opts: StylizeOptions, hooks: StylizeHooks = {}): Promise<{ image: RawImage; report: StyleReport }> {
+  const t0 = performance.now();
+  if (!opts.styles?.length) throw new Error('stylize: at least one style image is needed');
+  const notice = hooks.notice ?? (() => undefined);
+  const loaded = await loadVgg(opts.weights ?? 'auto', opts.pooling, opts.seed ?? 0, notice);
+  const s: StyleSettings = resolveSettings({ ...opts, pooling: loaded.pooling ?? opts.pooling }, opts.styles.length, loaded.random);
+  const vgg = loaded.build(s.pooling);
+  const net = new StyleNet(vgg, `${loaded.id}|${s.pooling}`, s.threads);
+  try {
+    return await run(net, s, opts, hooks, loaded.id, t0);
+  } finally {
+    await net.release();
+  }
+}
+
+async function run(
+  net: StyleNet,
+  s: StyleSettings,
+  opts: StylizeOptions,
+  hooks: StylizeHooks,
+  weightsId: string,
+  t0: number,
+): Promise<{ image: RawImage; report: StyleReport }> {
+  const notice = hooks.notice ?? (() => undefined);
+  const contentFull = await loadImage(opts.content, { notice });
+  const styleImages = await Promise.all(opts.styles.map((src) => loadImage(src, { notice })));
+  const iters = scheduleIterations(s.iterations, s.scales);
+  const totalEvals = iters.reduce((a, b) => a + b, 0);
+  let x: RawImage | null = null;
+  let evalsDone = 0;
+  let optSeconds = 0;
+  let last: CostValues = { total: NaN, content: NaN, style: NaN, tv: NaN };
+  let size: [number, number] = [0, 0];
+  const blendSum = s.styleBlendWeights.reduce((a, b) => a + b, 0);
+
+  for (let k = 0; k < s.scales && !hooks.signal?.aborted; k++) {
+    const side = Math.max(16, Math.round(s.size / 2 ** (s.scales - 1 - k)));
+    const dims = sizeForLongestSide(contentFull.width, contentFull.height, side);
+    const content = resizeRaw(contentFull, dims.width, dims.height);
+    const [h, w] = [content.height, content.width];
+    size = [h, w];
+
+    const cFeat = await net.features(content.data, h, w, s.contentLayers, []);
+    const grams = new Map<string, Float32Array>();
+    for (const [i, st] of styleImages.entries()) {
+      const sd = sizeForLongestSide(st.width, st.height, Math.max(16, Math.round(side * s.styleScale)));
+      const simg = resizeRaw(st, sd.width, sd.height);
+      const f = await net.features(simg.data, simg.height, simg.width, [], s.styleLayers);
+      const b = s.styleBlendWeights[i] / blendSum;
+      for (const l of s.styleLayers) {
+        const gi = f.grams.get(l)!;
+        const acc = grams.get(l) ?? new Float32Array(gi.length);
+        for (let j = 0; j < gi.length; j++) acc[j] += b * gi[j];
+        grams.set(l, acc);
+      }
+    }
+    const targets: Targets = { content: cFeat.acts, grams };
+    const coef: Coefficients = {
+      alpha: s.contentWeight,
+      beta: s.styleWeight,
+      gamma: s.tvWeight,
+      content: new Map(s.contentLayers.map((l) => [l, s.normalizeLayers ? 1 / (meanSquare(targets.content.get(l)!) + 1e-12) : 1])),
+      style: new Map(
+        s.styleLayers.map((l, i) => [l, s.styleLayerWeights[i] * (s.normalizeLayers ? 1 / (meanSquare(grams.get(l)!) + 1e-12) : 1)]),
+      ),
+    };
+
+    x = x ? resizeRaw(x, w, h, 'bilinear') : await initialImage(s, content, notice);
+    const image = x.data;
+    const objective = await net.objective(h, w, s.contentLayers, s.styleLayers);
+    const f = async (v: Float32Array) => {
+      const r = await objective(v, targets, coef);
+      last = { total: r.total, content: r.content, style: r.style, tv: r.tv };
+      return { loss: r.total, grad: r.grad };
+    };
+    const tk = performance.now();
+    const onEvaluation = async (count: number) => {
+      evalsDone++;
+      const elapsed = (performance.now() - tk) / 1000;
+      const rate = count / Math.max(elapsed, 1e-9);
+      hooks.onProgress?.({
+        ...last,
+        scale: k + 1,
+        scales: s.scales,
+        size: [h, w],
+        evaluation: evalsDone,
+        evaluations: totalEvals,
+        evaluationsPerSecond: rate,
+        etaSeconds: (totalEvals - evalsDone) / rate,
+      });
+      if (hooks.onFrame && s.saveEvery > 0 && evalsDone % s.saveEvery === 0) {
+        await hooks.onFrame(clampImage({ width: w, height: h, data: image }), evalsDone);
+      }
+    };
+    if (s.optimizer === 'lbfgs') {
+      await lbfgs(f, image, { evaluations: iters[k], lr: s.learningRate, history: s.lbfgsHistory, signal: hooks.signal, onEvaluation });
+    } else {
+      const adam = new Adam(image.length, { lr: s.learningRate });
+      for (let i = 0; i < iters[k] && !hooks.signal?.aborted; i++) {
+        const r = await f(image);
+        await onEvaluation(i + 1);
+        adam.update(image, r.grad);
+      }
+    }
+    optSeconds += (performance.now() - tk) / 1000;
+  }
+
+  let out = clampImage(x!);
+  if (s.originalColors) {
+    const c = resizeRaw(contentFull, out.width, out.height);
+    out = clampImage(keepOriginalColors(out, c));
+  }
+  const report: StyleReport = {
+    seconds: (performance.now() - t0) / 1000,
+    evaluations: evalsDone,
+    seconds_per_evaluation: optSeconds / Math.max(1, evalsDone),
+    final: last,
+    size,
+    weights: weightsId,
+    interrupted: hooks.signal?.aborted ?? false,
+  };
+  return { image: out, report };
+}
+
+async function initialImage(s: StyleSettings, content: RawImage, notice: (m: string) => void): Promise<RawImage> {
+  const { width: w, height: h } = content;
+  if (s.init === 'content') return { width: w, height: h, data: content.data.slice() };
+  if (s.init === 'noise') {
+    const rng = new Rng(s.seed);
+    return { width: w, height: h, data: rng.fillUniform(new Float32Array(3 * w * h), 0, 1) };
+  }
+  const img = await loadImage(s.init, { notice });
+  return resizeRaw(img, w, h);
+}
