@@ -28,16 +28,35 @@ describe('build-time shape errors', () => {
   test('conv2d: bias length, groups, and an input smaller than the kernel', () => {
     const g = new Graph();
     const x = g.input('x', [1, 4, 4, 4]);
-    throwsGraph(() => F.conv2d(x, g.input('w', [6, 4, 3, 3]), g.input('b', [5])), /^Conv:/, /bias b\[5\]/, /6 output channels/);
-    throwsGraph(() => F.conv2d(x, g.input('w2', [5, 2, 3, 3]), null, { groups: 2 }), /^Conv:/, /5 output channels/, /2 groups/);
+    throwsGraph(
+      () => F.conv2d(x, g.input('w', [6, 4, 3, 3]), g.input('b', [5])),
+      /^Conv:/,
+      /bias b\[5\]/,
+      /6 output channels/,
+    );
+    throwsGraph(
+      () => F.conv2d(x, g.input('w2', [5, 2, 3, 3]), null, { groups: 2 }),
+      /^Conv:/,
+      /5 output channels/,
+      /2 groups/,
+    );
     throwsGraph(() => F.conv2d(x, g.input('w3', [2, 4, 5, 5])), /^Conv:/, /x\[1,4,4,4\]/, /too small/, /5x5/);
-    throwsGraph(() => F.conv2d(x, g.input('w4', [2, 4, 3, 3]), null, { stride: 0 }), /conv/i, /invalid options/);
+    throwsGraph(
+      () => F.conv2d(x, g.input('w4', [2, 4, 3, 3]), null, { stride: 0 }),
+      /conv/i,
+      /invalid options/,
+    );
   });
 
   test('convTranspose2d: channel mismatch and output padding too large', () => {
     const g = new Graph();
     const x = g.input('x', [1, 3, 4, 4]);
-    throwsGraph(() => F.convTranspose2d(x, g.input('w', [2, 4, 3, 3])), /^ConvTranspose:/, /x\[1,3,4,4\]/, /w\[2,4,3,3\]/);
+    throwsGraph(
+      () => F.convTranspose2d(x, g.input('w', [2, 4, 3, 3])),
+      /^ConvTranspose:/,
+      /x\[1,3,4,4\]/,
+      /w\[2,4,3,3\]/,
+    );
     throwsGraph(
       () => F.convTranspose2d(x, g.input('w2', [3, 2, 3, 3]), null, { stride: 2, outputPadding: 2 }),
       /^ConvTranspose:/,
@@ -48,8 +67,18 @@ describe('build-time shape errors', () => {
   test('matmul: inner dimensions and batch broadcasting', () => {
     const g = new Graph();
     const a = g.input('a', [2, 3]);
-    throwsGraph(() => F.matmul(a, g.input('b', [4, 5])), /^MatMul:/, /inner dimensions/, /a\[2,3\]/, /b\[4,5\]/);
-    throwsGraph(() => F.matmul(g.input('c', [2, 3, 4]), g.input('d', [3, 4, 5])), /^MatMul:/, /\[2\] and \[3\] do not broadcast/);
+    throwsGraph(
+      () => F.matmul(a, g.input('b', [4, 5])),
+      /^MatMul:/,
+      /inner dimensions/,
+      /a\[2,3\]/,
+      /b\[4,5\]/,
+    );
+    throwsGraph(
+      () => F.matmul(g.input('c', [2, 3, 4]), g.input('d', [3, 4, 5])),
+      /^MatMul:/,
+      /\[2\] and \[3\] do not broadcast/,
+    );
     throwsGraph(() => F.matmul(g.input('v', [3]), g.input('m', [3, 2])), /^MatMul:/, /v\[3\]/);
   });
 
@@ -58,7 +87,11 @@ describe('build-time shape errors', () => {
     const a = g.input('a', [2, 3]);
     const b = g.input('b', [4]);
     throwsGraph(() => F.add(a, b), /^Add:/, /\[2,3\] and \[4\] do not broadcast/);
-    throwsGraph(() => F.mul(g.input('c', [2, 3, 4]), g.input('d', [3, 1, 4])), /^Mul:/, /\[2,3,4\] and \[3,1,4\]/);
+    throwsGraph(
+      () => F.mul(g.input('c', [2, 3, 4]), g.input('d', [3, 1, 4])),
+      /^Mul:/,
+      /\[2,3,4\] and \[3,1,4\]/,
+    );
     throwsGraph(() => F.where(F.greater(a, 0), a, b), /^Where:/, /\[2,3\]/, /\[4\]/);
   });
 
@@ -82,9 +115,26 @@ describe('build-time shape errors', () => {
   test('pad: reflect padding as large as the axis, wrong pad count, over-cropping', () => {
     const g = new Graph();
     const x = g.input('x', [1, 1, 3, 5]);
-    throwsGraph(() => F.pad(x, [0, 0, 3, 1, 0, 0, 0, 1], 'reflect'), /^Pad:/, /reflect/, /x\[1,1,3,5\]/, /axis 2/);
+    throwsGraph(
+      () => F.pad(x, [0, 0, 3, 1, 0, 0, 0, 1], 'reflect'),
+      /^Pad:/,
+      /reflect/,
+      /x\[1,1,3,5\]/,
+      /axis 2/,
+    );
     throwsGraph(() => F.pad(x, [1, 1, 1, 1], 'constant'), /^Pad:/, /4 pads for rank 4/);
     throwsGraph(() => F.pad(x, [0, 0, -2, 0, 0, 0, -2, 0]), /^Pad:/, /x\[1,1,3,5\]/);
+    // ORT crops before padding: crop 1 then pad 3 leaves only 2 rows, so this cannot reflect
+    // (and would otherwise fail only when run).
+    throwsGraph(
+      () => F.pad(x, [0, 0, 0, 3, 0, 0, 0, -2], 'reflect'),
+      /^Pad:/,
+      /reflect padding 3\/-2/,
+      /axis 3/,
+    );
+    throwsGraph(() => F.pad(x, [0, 0, 0, -3, 0, 0, 0, -2], 'edge'), /^Pad:/, /empty axis 3/);
+    // Cropping more than an axis has, even if padding the other side would restore the length.
+    throwsGraph(() => F.pad(x, [0, 0, -4, 0, 0, 0, 2, 0]), /^Pad:/, /remove more than x\[1,1,3,5\]/);
   });
 
   test('pooling: window larger than the input, padding over half the window', () => {
@@ -179,13 +229,20 @@ describe('Program errors', () => {
     const g = new Graph();
     g.input('x', [2]);
     const c = F.mul(g.constant(Float32Array.from([1, 2]), [2]), 3);
-    await assert.rejects(Program.create({ c }), (e: unknown) => e instanceof GraphError && /output 'c' does not depend on any graph input/.test(e.message));
+    await assert.rejects(
+      Program.create({ c }),
+      (e: unknown) =>
+        e instanceof GraphError && /output 'c' does not depend on any graph input/.test(e.message),
+    );
   });
 
   test('an output name that collides with an input, and an empty output set', async () => {
     const g = new Graph();
     const x = g.input('x', [2]);
-    await assert.rejects(Program.create({ x: F.mul(x, 2) }), (e: unknown) => e instanceof GraphError && /'x' is already used/.test(e.message));
+    await assert.rejects(
+      Program.create({ x: F.mul(x, 2) }),
+      (e: unknown) => e instanceof GraphError && /'x' is already used/.test(e.message),
+    );
     await assert.rejects(Program.create({}), GraphError);
   });
 
@@ -199,7 +256,10 @@ describe('Program errors', () => {
     const err = (re: RegExp) => (e: unknown) => e instanceof GraphError && re.test(e.message);
     await assert.rejects(p.run({ k: k3 }), err(/missing input 'x' \[2,3\]/));
     await assert.rejects(p.run({ x: zeros(5), k: k3 }), err(/input 'x' expects 6 values for \[2,3\], got 5/));
-    await assert.rejects(p.run({ x: zeros(6), k: Float32Array.from([1, 2, 3]) }), err(/input 'k' expects int64, got float32/));
+    await assert.rejects(
+      p.run({ x: zeros(6), k: Float32Array.from([1, 2, 3]) }),
+      err(/input 'k' expects int64, got float32/),
+    );
     await assert.rejects(p.run({ x: new Uint8Array(6), k: k3 }), err(/input 'x' expects float32, got bool/));
     const ok = await p.run({ x: zeros(6), k: k3 });
     assert.deepEqual([...ok.y], [1, 2, 3, 1, 2, 3]);
@@ -222,7 +282,9 @@ describe('Program errors', () => {
     assert.ok(Number.isNaN((await p.run(feeds)).y[0]));
     await assert.rejects(
       p.run(feeds, { checkFinite: true }),
-      (e: unknown) => e instanceof NonFiniteError && /output 'y' is not finite: first produced by Log \(block\.Log_\d+\)/.test(e.message),
+      (e: unknown) =>
+        e instanceof NonFiniteError &&
+        /output 'y' is not finite: first produced by Log \(block\.Log_\d+\)/.test(e.message),
     );
     const fine = await p.run({ x: Float32Array.from([2, 3, 4]) }, { checkFinite: true });
     assert.ok(Math.abs(fine.y[0] - 2 * (Math.log(1) + Math.log(2) + Math.log(3))) < 1e-5);
@@ -237,7 +299,8 @@ describe('Program errors', () => {
     const p = await Program.create({ y, gx }, { threads: 1 });
     await assert.rejects(
       p.run({ x: Float32Array.from([0, 4]) }, { checkFinite: true }),
-      (e: unknown) => e instanceof NonFiniteError && /output 'gx' is not finite: first produced by Div/.test(e.message),
+      (e: unknown) =>
+        e instanceof NonFiniteError && /output 'gx' is not finite: first produced by Div/.test(e.message),
     );
     await p.release();
   });

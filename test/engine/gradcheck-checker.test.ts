@@ -9,7 +9,12 @@ import type { OpDef } from '../../src/engine/graph.js';
 import { checkGradients, uniform, type Builder, type InputSpec } from '../helpers/gradcheck.js';
 
 /** A unary op lowered as `onnxType`, with the given (possibly wrong) VJP. */
-function unaryOp(onnxType: string, vjp: (x: Tensor, g: Tensor) => Tensor, attrs: Record<string, { ints: number[] } | { s: string }> = {}, extra?: (x: Tensor) => readonly number[]): OpDef<null> {
+function unaryOp(
+  onnxType: string,
+  vjp: (x: Tensor, g: Tensor) => Tensor,
+  attrs: Record<string, { ints: number[] } | { s: string }> = {},
+  extra?: (x: Tensor) => readonly number[],
+): OpDef<null> {
   return {
     type: `Test${onnxType}`,
     infer: ([x]) => [{ shape: extra ? extra(x) : x.shape, dtype: 'float32' }],

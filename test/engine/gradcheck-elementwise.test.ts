@@ -12,10 +12,19 @@ const binaries: [string, Bin][] = [
 ];
 // [a shape, b shape]: same, trailing, leading size-1 both ways, rank-0 tensor on either side.
 const patterns: [number[], number[]][] = [
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3, 4], [4]],
-  [[2, 1, 4], [3, 1]],
-  [[3, 1], [2, 1, 4]],
+  [
+    [2, 1, 4],
+    [3, 1],
+  ],
+  [
+    [3, 1],
+    [2, 1, 4],
+  ],
   [[2, 3], []],
   [[], [2, 3]],
 ];
@@ -35,10 +44,7 @@ describe('gradcheck: binary elementwise', () => {
   test('number operands on either side (add, sub, mul, div, rsub, rdiv)', async () => {
     await gradcheck(
       (_g, [x, d]) =>
-        F.add(
-          F.add(F.mul(F.sub(F.add(x, 0.5), 2), 3), F.div(x, 4)),
-          F.add(F.rsub(1.5, x), F.rdiv(2, d)),
-        ),
+        F.add(F.add(F.mul(F.sub(F.add(x, 0.5), 2), 3), F.div(x, 4)), F.add(F.rsub(1.5, x), F.rdiv(2, d))),
       [{ shape: [3, 4] }, { shape: [3, 4], data: awayFromZero(12, 9, 0.5, 1.5) }],
     );
   });
@@ -83,7 +89,10 @@ describe('gradcheck: where and clip', () => {
     );
   });
   test('where with a data-dependent condition and a number branch', async () => {
-    await gradcheck((_g, [x]) => F.mul(F.where(F.less(x, 0), F.mul(x, 3), 0.25), x), [{ shape: [3, 5], data: awayFromZero(15, 11) }]);
+    await gradcheck(
+      (_g, [x]) => F.mul(F.where(F.less(x, 0), F.mul(x, 3), 0.25), x),
+      [{ shape: [3, 5], data: awayFromZero(15, 11) }],
+    );
   });
   test('clip passes the gradient inside [min, max] only', async () => {
     // Values avoid the bounds ±0.5 by more than the step.

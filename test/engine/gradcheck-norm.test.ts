@@ -13,7 +13,11 @@ describe('gradcheck: normalize', () => {
   });
   test('batch norm: axes [0,2,3], scaled and shifted', async () => {
     await gradcheck(
-      (g, [x, s]) => F.add(F.mul(F.normalize(x, [0, 2, 3]).y, s), g.constant(Float32Array.from([0.1, -0.2, 0.3]), [1, 3, 1, 1])),
+      (g, [x, s]) =>
+        F.add(
+          F.mul(F.normalize(x, [0, 2, 3]).y, s),
+          g.constant(Float32Array.from([0.1, -0.2, 0.3]), [1, 3, 1, 1]),
+        ),
       [{ shape: [2, 3, 3, 4] }, { shape: [1, 3, 1, 1] }],
       FULL,
     );
@@ -87,7 +91,14 @@ describe('gradcheck: composites', () => {
     const margin = Math.min(...Array.from(pre, Math.abs));
     assert.ok(margin > 0.05, `seed puts a pre-activation ${margin} from the relu kink`);
 
-    await gradcheck((gg, [x, w]) => build(gg, [x, w]).out, [{ shape: xs, data: x0 }, { shape: ws, data: w0 }], { ...FULL, eps: 2e-3 });
+    await gradcheck(
+      (gg, [x, w]) => build(gg, [x, w]).out,
+      [
+        { shape: xs, data: x0 },
+        { shape: ws, data: w0 },
+      ],
+      { ...FULL, eps: 2e-3 },
+    );
   });
 
   test('Gram-matrix style cost: reshape, matmul with transposeLast, sub, square, reduceSum', async () => {

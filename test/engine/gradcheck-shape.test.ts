@@ -6,11 +6,26 @@ import { gradcheck } from '../helpers/gradcheck.js';
 
 describe('gradcheck: matmul', () => {
   const cases: [number[], number[]][] = [
-    [[3, 4], [4, 5]],
-    [[2, 3, 4], [2, 4, 5]],
-    [[2, 1, 3, 4], [5, 4, 2]],
-    [[3, 4], [2, 4, 5]],
-    [[2, 3, 4], [4, 2]],
+    [
+      [3, 4],
+      [4, 5],
+    ],
+    [
+      [2, 3, 4],
+      [2, 4, 5],
+    ],
+    [
+      [2, 1, 3, 4],
+      [5, 4, 2],
+    ],
+    [
+      [3, 4],
+      [2, 4, 5],
+    ],
+    [
+      [2, 3, 4],
+      [4, 2],
+    ],
   ];
   for (const [a, b] of cases) {
     test(`[${a}] @ [${b}]`, async () => {
@@ -54,7 +69,13 @@ describe('gradcheck: slice', () => {
     ['step 2 ending early', [{ axis: 2, start: 1, end: 5, step: 2 }]],
     ['step -2 from the end', [{ axis: 1, step: -2 }]],
     ['step -3 with negative bounds', [{ axis: 2, start: -1, end: -7, step: -3 }]],
-    ['two axes at once, one reversed', [{ axis: 1, start: 1, end: -1 }, { axis: 2, start: -2, step: -1 }]],
+    [
+      'two axes at once, one reversed',
+      [
+        { axis: 1, start: 1, end: -1 },
+        { axis: 2, start: -2, step: -1 },
+      ],
+    ],
   ];
   for (const [name, specs] of cases) {
     test(name, async () => {
@@ -65,7 +86,10 @@ describe('gradcheck: slice', () => {
 
 describe('gradcheck: concat', () => {
   test('three inputs on axis 1', async () => {
-    await gradcheck((_g, [a, b, c]) => F.concat([a, b, c], 1), [{ shape: [2, 1, 3] }, { shape: [2, 3, 3] }, { shape: [2, 2, 3] }]);
+    await gradcheck(
+      (_g, [a, b, c]) => F.concat([a, b, c], 1),
+      [{ shape: [2, 1, 3] }, { shape: [2, 3, 3] }, { shape: [2, 2, 3] }],
+    );
   });
   test('negative axis, same input twice', async () => {
     await gradcheck((_g, [a, b]) => F.concat([a, b, a], -1), [{ shape: [2, 3] }, { shape: [2, 1] }]);
@@ -112,7 +136,10 @@ describe('gradcheck: reductions', () => {
       await gradcheck((_g, [x]) => F.reduceMean(x, [0, 1], keep), [{ shape }]);
     });
     test(`reduceMean over all axes keepdims=${keep}`, async () => {
-      await gradcheck((_g, [x]) => F.mul(F.reduceMean(x, undefined, keep), F.reduceSum(x, undefined, keep)), [{ shape }]);
+      await gradcheck(
+        (_g, [x]) => F.mul(F.reduceMean(x, undefined, keep), F.reduceSum(x, undefined, keep)),
+        [{ shape }],
+      );
     });
   }
 });

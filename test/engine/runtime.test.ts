@@ -52,7 +52,10 @@ describe('ProgramCache', () => {
 
   test('a failed build is not cached', async () => {
     const cache = new ProgramCache(2);
-    await assert.rejects(cache.get('k', () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      cache.get('k', () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     await new Promise((r) => setImmediate(r));
     const p = await cache.get('k', () => scaled(5));
     assert.equal((await p.run(ones)).y[0], 10);
@@ -88,7 +91,8 @@ describe('toOnnxBytes', () => {
       const a = ours[k];
       const r = res[k].data as Float32Array;
       assert.equal(r.length, a.length);
-      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - r[i]) <= 1e-5 * (1 + Math.abs(a[i])), `${k}[${i}]: ${a[i]} vs ${r[i]}`);
+      for (let i = 0; i < a.length; i++)
+        assert.ok(Math.abs(a[i] - r[i]) <= 1e-5 * (1 + Math.abs(a[i])), `${k}[${i}]: ${a[i]} vs ${r[i]}`);
     }
     // The gradient is not trivially zero.
     assert.ok(ours.gx.some((v) => Math.abs(v) > 1e-3));

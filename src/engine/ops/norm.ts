@@ -4,6 +4,7 @@
  * and BatchNorm in training (axes 0,2,3); its gradient is the closed form
  *   dx = rstd * (gy - mean(gy) - y * mean(gy * y)),
  * which needs two reductions instead of differentiating through mean and variance.
+ * The mean and variance outputs have gradients too (for losses on feature statistics).
  */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';
 import { add, div, mul, sqrt, sub, rdiv } from './elementwise.js';

@@ -209,13 +209,13 @@ const PadOp: OpDef<PadAttrs> = {
     if (a.pads.length !== 2 * r) throw new GraphError(`Pad: ${a.pads.length} pads for rank ${r} (need ${2 * r})`);
     const shape = x.shape.map((d, i) => d + a.pads[i] + a.pads[i + r]);
     for (let i = 0; i < r; i++) {
-      if (shape[i] < 0) throw new GraphError(`Pad: pads [${a.pads}] remove more than ${x} has`);
-      if (a.mode === 'reflect' && (a.pads[i] >= x.shape[i] || a.pads[i + r] >= x.shape[i])) {
+      // ORT crops (negative pads) first, then pads what is left.
+      const kept = x.shape[i] + Math.min(a.pads[i], 0) + Math.min(a.pads[i + r], 0);
+      if (kept < 0) throw new GraphError(`Pad: pads [${a.pads}] remove more than ${x} has`);
+      if (a.mode === 'reflect' && (a.pads[i] >= kept || a.pads[i + r] >= kept)) {
         throw new GraphError(`Pad: reflect padding ${a.pads[i]}/${a.pads[i + r]} needs axis ${i} of ${x} to be larger`);
       }
-      if (a.mode === 'edge' && x.shape[i] === 0 && (a.pads[i] > 0 || a.pads[i + r] > 0)) {
-        throw new GraphError(`Pad: cannot replicate an empty axis of ${x}`);
-      }
+      if (a.mode === 'edge' && kept === 0) throw new GraphError(`Pad: edge padding of an empty axis ${i} of ${x}`);
     }
     return [{ shape, dtype: x.dtype }];
   },
