@@ -20,12 +20,13 @@ interface Preset {
 }
 
 export const PRESETS: Record<PresetName, Preset> = {
-  // The project's founding recommendation: shallow content layer keeps structure,
-  // exponentially decaying style weights keep strokes without drowning the picture.
+  // The project's founding recommendation: a shallow content layer keeps structure, and
+  // style weights decay by 1/16 per block because, normalised, each pooling step makes a
+  // layer's cost 16x larger ((nH nW)² shrinks 16x): this evens the layers out.
   seed: {
     contentLayers: ['conv3_2'],
     styleLayers: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'],
-    styleLayerWeights: 'exp:0.5',
+    styleLayerWeights: 'exp:0.0625',
   },
   // Gatys, Ecker & Bethge (2016): content relu4_2, equal weights on relu1_1..relu5_1.
   gatys: {
@@ -41,7 +42,8 @@ export interface StyleSettings {
   optimizer: Optimizer;
   learningRate: number;
   contentWeight: number;
-  styleWeight: number;
+  /** undefined: chosen per size by autoStyleWeight. */
+  styleWeight: number | undefined;
   tvWeight: number;
   contentLayers: string[];
   styleLayers: string[];
@@ -71,7 +73,6 @@ export const DEFAULTS = {
   iterations: 500,
   optimizer: 'lbfgs' as Optimizer,
   contentWeight: 1,
-  styleWeight: 1e3,
   tvWeight: 0,
   styleScale: 1,
   init: 'content',
@@ -81,9 +82,10 @@ export const DEFAULTS = {
   lbfgsHistory: 100,
 };
 
-export function parseLayers(spec: string | readonly string[], what: string): string[] {
+/** An empty list is allowed only where its cost has weight 0 (the explore experiments). */
+export function parseLayers(spec: string | readonly string[], what: string, allowEmpty = false): string[] {
   const list = typeof spec === 'string' ? spec.split(',').map((s) => s.trim()).filter(Boolean) : [...spec];
-  if (list.length === 0) throw new StyleOptionError(`${what}: no layers given`);
+  if (list.length === 0 && !allowEmpty) throw new StyleOptionError(`${what}: no layers given`);
   for (const l of list) {
     if (l.startsWith('pool')) throw new StyleOptionError(`${what}: '${l}' is a pooling layer; use a conv or relu layer`);
     try {
@@ -123,8 +125,8 @@ function positiveInt(name: string, v: number, min = 1): number {
 export function resolveSettings(o: StyleSettingsInput, nStyles: number, randomWeights: boolean): StyleSettings {
   const preset = PRESETS[o.preset ?? 'seed'];
   if (!preset) throw new StyleOptionError(`unknown preset '${o.preset}'; use seed or gatys`);
-  const contentLayers = parseLayers(o.contentLayers ?? preset.contentLayers, '--content-layers');
-  const styleLayers = parseLayers(o.styleLayers ?? preset.styleLayers, '--style-layers');
+  const contentLayers = parseLayers(o.contentLayers ?? preset.contentLayers, '--content-layers', o.contentWeight === 0);
+  const styleLayers = parseLayers(o.styleLayers ?? preset.styleLayers, '--style-layers', o.styleWeight === 0);
   const optimizer = o.optimizer ?? DEFAULTS.optimizer;
   if (optimizer !== 'lbfgs' && optimizer !== 'adam') throw new StyleOptionError(`--optimizer must be lbfgs or adam, got '${optimizer}'`);
   const blend = o.styleBlendWeights ?? new Array<number>(nStyles).fill(1);
@@ -141,7 +143,7 @@ export function resolveSettings(o: StyleSettingsInput, nStyles: number, randomWe
     optimizer,
     learningRate: nonNegative('--learning-rate', o.learningRate ?? (optimizer === 'adam' ? 0.02 : 1)),
     contentWeight: nonNegative('--content-weight', o.contentWeight ?? DEFAULTS.contentWeight),
-    styleWeight: nonNegative('--style-weight', o.styleWeight ?? DEFAULTS.styleWeight),
+    styleWeight: o.styleWeight === undefined ? undefined : nonNegative('--style-weight', o.styleWeight),
     tvWeight: nonNegative('--tv-weight', o.tvWeight ?? DEFAULTS.tvWeight),
     contentLayers,
     styleLayers,

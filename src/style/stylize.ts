@@ -2,9 +2,7 @@
  * Neural style transfer (Gatys et al.): optimise G to minimise
  * J(G) = α J_content(C,G) + β J_style(S,G) + γ J_tv(G), optionally coarse to fine.
  */
-import { loadImage } from '../images/load.js';
-import type { RawImage } from '../images/raw.js';
-import { resizeRaw, sizeForLongestSide } from '../images/resample.js';
+import { loadImage, originalColors, resizeRaw, sizeForLongestSide, type RawImage } from '../images/index.js';
 import { Rng } from '../nn/index.js';
 import { Adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
@@ -49,6 +47,17 @@ export interface StylizeHooks {
   signal?: AbortSignal;
 }
 
+/**
+ * The default β. Normalised per-layer style costs scale as 1/(nH·nW)² (the Gram's mean
+ * square grows as (nH·nW)² while the 1/(4 nC² (nH nW)²) factor stays), so a fixed β would
+ * give less style at larger sizes; this keeps the balance the same at every size
+ * (1e10 at 128x96 was chosen by looking at results). Without normalisation the terms are
+ * size-independent and β = 1e3 as in the reference script.
+ */
+export function autoStyleWeight(h: number, w: number, normalized: boolean): number {
+  return normalized ? 1e10 * ((h * w) / (128 * 96)) ** 2 : 1e3;
+}
+
 /** Iterations per scale: the coarsest scales get the most, halving towards the finest. */
 export function scheduleIterations(total: number, scales: number): number[] {
   const w = Array.from({ length: scales }, (_, k) => 2 ** (scales - 1 - k));
@@ -61,29 +70,12 @@ function clampImage(img: RawImage): RawImage {
   return { ...img, data: img.data.map((v) => Math.min(1, Math.max(0, v))) };
 }
 
-/** Content luminance replaced by the stylised one: jcjohnson's -original_colors (YIQ). */
-export function keepOriginalColors(stylised: RawImage, content: RawImage): RawImage {
-  const n = stylised.width * stylised.height;
-  const s = stylised.data;
-  const c = content.data;
-  const out = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    const y = 0.299 * s[i] + 0.587 * s[n + i] + 0.114 * s[2 * n + i];
-    const ci = 0.596 * c[i] - 0.274 * c[n + i] - 0.322 * c[2 * n + i];
-    const cq = 0.211 * c[i] - 0.523 * c[n + i] + 0.312 * c[2 * n + i];
-    out[i] = y + 0.956 * ci + 0.621 * cq;
-    out[n + i] = y - 0.272 * ci - 0.647 * cq;
-    out[2 * n + i] = y - 1.106 * ci + 1.703 * cq;
-  }
-  return { width: stylised.width, height: stylised.height, data: out };
-}
-
 export async function stylize(opts: StylizeOptions, hooks: StylizeHooks = {}): Promise<{ image: RawImage; report: StyleReport }> {
   const t0 = performance.now();
   if (!opts.styles?.length) throw new Error('stylize: at least one style image is needed');
   const notice = hooks.notice ?? (() => undefined);
-  const loaded = await loadVgg(opts.weights ?? 'auto', opts.pooling, opts.seed ?? 0, notice);
-  const s: StyleSettings = resolveSettings({ ...opts, pooling: loaded.pooling ?? opts.pooling }, opts.styles.length, loaded.random);
+  const loaded = await loadVgg(opts.weights ?? 'auto', opts.seed ?? 0, { notice, signal: hooks.signal });
+  const s: StyleSettings = resolveSettings(opts, opts.styles.length, loaded.random);
   const vgg = loaded.build(s.pooling);
   const net = new StyleNet(vgg, `${loaded.id}|${s.pooling}`, s.threads);
   try {
@@ -137,7 +129,7 @@ async function run(
     const targets: Targets = { content: cFeat.acts, grams };
     const coef: Coefficients = {
       alpha: s.contentWeight,
-      beta: s.styleWeight,
+      beta: s.styleWeight ?? autoStyleWeight(h, w, s.normalizeLayers),
       gamma: s.tvWeight,
       content: new Map(s.contentLayers.map((l) => [l, s.normalizeLayers ? 1 / (meanSquare(targets.content.get(l)!) + 1e-12) : 1])),
       style: new Map(
@@ -187,8 +179,7 @@ async function run(
 
   let out = clampImage(x!);
   if (s.originalColors) {
-    const c = resizeRaw(contentFull, out.width, out.height);
-    out = clampImage(keepOriginalColors(out, c));
+    out = originalColors(out, contentFull);
   }
   const report: StyleReport = {
     seconds: (performance.now() - t0) / 1000,

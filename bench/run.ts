@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: style-transfer cost evaluations (VGG-19 to conv5_1, content + Gram
+ * style + TV costs, forward and gradient w.r.t. the image, L-BFGS included) side by side
+ * with the PyTorch reference (../shared/peers/nst_torch.py) on the same machine, in one
+ * run, alternating the two so drift hits both. Prints medians and ratios.
+ *
+ * Needs for the PyTorch side: apt-get install -y python3-torch python3-pil libopenblas0-pthread
+ * (without OpenBLAS, Debian's PyTorch falls back to reference BLAS and is ~30x slower).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { F, Graph, Program } from '../src/engine/index.js';
+import { demoScenePng } from '../src/images/index.js';
+import { stylize } from '../src/style/stylize.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const SIZES = arg('sizes', '256,512').split(',').map(Number);
+const EVALS = Number(arg('evaluations', '10'));
+const ROUNDS = Number(arg('rounds', '3'));
+const PY = '/usr/bin/python3';
+const PEER = path.resolve('../shared/peers/nst_torch.py');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function torchAvailable(): boolean {
+  if (!fs.existsSync(PEER)) return false;
+  const r = spawnSync(PY, ['-c', 'import torch, PIL'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function openblasInstalled(): boolean {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', 'libopenblas0-pthread'], { encoding: 'utf8' }).includes('ok installed');
+  } catch {
+    return false;
+  }
+}
+
+async function matmulPeak(): Promise<number> {
+  const n = 2048;
+  const g = new Graph();
+  const a = g.input('a', [n, n]);
+  const b = g.input('b', [n, n]);
+  const p = await Program.create({ c: F.matmul(a, b) });
+  const da = new Float32Array(n * n).fill(0.5);
+  const times: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t = performance.now();
+    await p.run({ a: da, b: da });
+    times.push(performance.now() - t);
+  }
+  await p.release();
+  return (2 * n ** 3) / (median(times.slice(1)) / 1000) / 1e9;
+}
+
+/** Forward+backward FLOPs of the VGG part (convs only), for the fraction of peak. */
+function vggFlops(h: number, w: number): number {
+  const cfg = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512];
+  let c = 3;
+  let flops = 0;
+  let hh = h;
+  let ww = w;
+  for (const v of cfg) {
+    if (v === 'M') {
+      hh = Math.floor(hh / 2);
+      ww = Math.floor(ww / 2);
+      continue;
+    }
+    const f = 2 * hh * ww * c * (v as number) * 9;
+    // forward + input gradient (+ no weight gradient); the first layer needs its input gradient too
+    flops += 2 * f;
+    c = v as number;
+  }
+  return flops;
+}
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-art-bench-'));
+  const shared = path.resolve('../shared/images');
+  let content = path.join(shared, 'tubingen.jpg');
+  let style = path.join(shared, 'starry_night.jpg');
+  if (!fs.existsSync(content)) {
+    content = path.join(tmp, 'content.png');
+    style = path.join(tmp, 'style.png');
+    fs.writeFileSync(content, await demoScenePng('landscape', { width: 1024, height: 768 }));
+    fs.writeFileSync(style, await demoScenePng('swirls', { width: 1024, height: 768 }));
+  }
+  const torch = torchAvailable();
+  const threads = os.availableParallelism();
+  console.log(`machine: ${os.cpus()[0]?.model ?? '?'} x${threads}, node ${process.version}`);
+  const peak = await matmulPeak();
+  console.log(`ORT 2048^3 MatMul: ${peak.toFixed(0)} GFLOP/s (practical peak)`);
+  if (!torch) console.log('PyTorch peer unavailable (needs ../shared/peers/nst_torch.py and /usr/bin/python3 with torch): ours only');
+  else if (!openblasInstalled()) console.log('WARNING: libopenblas0-pthread is not installed: PyTorch uses reference BLAS and is an unfair peer');
+
+  const rows: string[] = [];
+  for (const size of SIZES) {
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    let hw: [number, number] = [0, 0];
+    for (let r = 0; r < ROUNDS; r++) {
+      const { report } = await stylize({
+        content,
+        styles: [style],
+        size,
+        iterations: EVALS,
+        weights: 'random',
+        pooling: 'avg',
+        styleWeight: 1e3,
+        contentLayers: ['conv3_2'],
+        styleLayers: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'],
+        styleLayerWeights: 'equal',
+        threads,
+      });
+      ours.push(report.seconds_per_evaluation);
+      hw = report.size;
+      if (torch) {
+        const out = execFileSync(
+          PY,
+          [PEER, content, style, '--size', String(size), '--iterations', String(EVALS), '--normalize-layers', '--threads', String(threads)],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+        );
+        theirs.push(JSON.parse(out.trim().split('\n').pop()!).seconds_per_evaluation);
+      }
+    }
+    const o = median(ours);
+    const gf = vggFlops(hw[0], hw[1]) / o / 1e9;
+    let line = `size ${size} (${hw[1]}x${hw[0]}): ai-art ${o.toFixed(3)} s/eval (${gf.toFixed(0)} GFLOP/s conv, ${((100 * gf) / peak).toFixed(0)}% of peak)`;
+    if (torch) {
+      const t = median(theirs);
+      line += `, PyTorch ${t.toFixed(3)} s/eval, ratio ai-art/PyTorch ${(o / t).toFixed(2)}x (target <= 0.8x)`;
+    }
+    console.log(line);
+    rows.push(line);
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+await main();

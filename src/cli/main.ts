@@ -1,0 +1,36 @@
+/** The `ai-art` command: a thin shell over the library, one module per subcommand. */
+import { UsageError } from './args.js';
+
+const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[]) => Promise<number>> }> = {
+  demo: { help: 'style transfer on built-in pictures, offline (the quick start)', run: async () => (await import('./demo.js')).demoCommand },
+  style: { help: 'neural style transfer: CONTENT STYLE [STYLE...] -o OUT', run: async () => (await import('./style.js')).styleCommand },
+  explore: { help: 'per-layer experiments: strokes STYLE | content CONTENT', run: async () => (await import('./explore.js')).exploreCommand },
+};
+
+function usage(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length)) + 2;
+  const rows = Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}${c.help}`);
+  return `usage: ai-art COMMAND [options]   (ai-art COMMAND --help for its options)\n\ncommands:\n${rows.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(usage());
+    return cmd ? 0 : 2;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    process.stderr.write(`ai-art: unknown command '${cmd}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await c.run())(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ai-art ${cmd}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
