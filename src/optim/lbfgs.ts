@@ -91,8 +91,9 @@ export async function lbfgs(f: Objective, x: Float32Array, opts: LbfgsOptions): 
     }
     if (dot(g, d) > 1) break; // not a descent direction (PyTorch: gtd > -tolerance_change)
     axpy(t, d, x);
-    if (iter === maxIter || evals >= maxIter) break;
+    if (iter === maxIter) break;
     ({ loss, grad: g } = await evaluate());
+    if (evals >= maxIter) break;
   }
   return evals;
 }

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lbfgs } from '../../src/optim/lbfgs.js';
+import { Adam } from '../../src/optim/adam.js';
+import { assertClose, loadFixture } from '../helpers/fixtures.js';
+
+/** The fixture's function: sum(a x²) + 0.1 sum(x⁴) + sum(x[i] x[i-1]), in float32 like torch. */
+function objective(a: Float32Array) {
+  return async (x: Float32Array) => {
+    const n = x.length;
+    let loss = 0;
+    const g = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      loss += a[i] * x[i] * x[i] + 0.1 * x[i] ** 4;
+      g[i] = 2 * a[i] * x[i] + 0.4 * x[i] ** 3;
+      if (i > 0) {
+        loss += x[i] * x[i - 1];
+        g[i] += x[i - 1];
+        g[i - 1] += x[i];
+      }
+    }
+    return { loss, grad: g };
+  };
+}
+
+test('L-BFGS follows torch.optim.LBFGS (no line search) evaluation by evaluation', async () => {
+  const fx = loadFixture('optim/lbfgs');
+  const a = fx.tensors.a.data as Float32Array;
+  const x = Float32Array.from(fx.tensors.x0.data as Float32Array);
+  const losses: number[] = [];
+  const evals = await lbfgs(objective(a), x, {
+    evaluations: Number(fx.meta.evaluations),
+    history: Number(fx.meta.history),
+    onEvaluation: (_n, loss) => {
+      losses.push(loss);
+    },
+  });
+  assert.equal(evals, Number(fx.meta.evaluations));
+  assertClose(Float32Array.from(losses), fx.tensors.losses.data as Float32Array, { atol: 1e-4, rtol: 1e-4 }, 'losses');
+  assertClose(x, fx.tensors.x.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, 'final x');
+});
+
+test('Adam matches torch.optim.Adam step by step', async () => {
+  const fx = loadFixture('optim/adam');
+  const a = fx.tensors.a.data as Float32Array;
+  const x = Float32Array.from(fx.tensors.x0.data as Float32Array);
+  const f = objective(a);
+  const adam = new Adam(x.length, { lr: Number(fx.meta.lr) });
+  const losses: number[] = [];
+  for (let i = 0; i < Number(fx.meta.steps); i++) {
+    const r = await f(x);
+    losses.push(r.loss);
+    adam.update(x, r.grad);
+  }
+  assertClose(Float32Array.from(losses), fx.tensors.losses.data as Float32Array, { atol: 1e-4, rtol: 1e-5 }, 'losses');
+  assertClose(x, fx.tensors.x.data as Float32Array, { atol: 1e-5, rtol: 1e-4 }, 'final x');
+});
+
+test('L-BFGS stops early when aborted', async () => {
+  const fx = loadFixture('optim/lbfgs');
+  const ctrl = new AbortController();
+  const x = Float32Array.from(fx.tensors.x0.data as Float32Array);
+  const evals = await lbfgs(objective(fx.tensors.a.data as Float32Array), x, {
+    evaluations: 25,
+    signal: ctrl.signal,
+    onEvaluation: (n) => {
+      if (n === 3) ctrl.abort();
+    },
+  });
+  assert.equal(evals, 3);
+});

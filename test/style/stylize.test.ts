@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { demoScene } from '../../src/images/index.js';
+import { stylize, scheduleIterations, autoStyleWeight } from '../../src/style/stylize.js';
+import { resolveSettings, parseLayerWeights, StyleOptionError } from '../../src/style/options.js';
+
+const small = async () => ({
+  content: await demoScene('landscape', { width: 48, height: 36 }),
+  style: await demoScene('swirls', { width: 48, height: 36 }),
+});
+
+test('style transfer lowers the total cost and reports the costs it defines', async () => {
+  const { content, style } = await small();
+  const costs: number[] = [];
+  const { image, report } = await stylize(
+    { content, styles: [style], size: 48, iterations: 15, weights: 'random', styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'] },
+    { onProgress: (p) => costs.push(p.total) },
+  );
+  assert.equal(image.width, 48);
+  assert.equal(image.height, 36);
+  assert.equal(report.evaluations, 15);
+  assert.equal(costs.length, 15);
+  assert.ok(costs[14] < costs[0] * 0.5, `cost fell from ${costs[0]} to ${costs[14]}`);
+  assert.ok(report.final.content > 0 && report.final.style > 0, 'both terms are active');
+  assert.ok(Math.abs(report.final.total - costs[14]) < 1e-12 * Math.max(1, costs[14]));
+  for (const v of image.data) assert.ok(v >= 0 && v <= 1);
+});
+
+test('an abort keeps the last frame and says so', async () => {
+  const { content, style } = await small();
+  const ctrl = new AbortController();
+  const { image, report } = await stylize(
+    { content, styles: [style], size: 48, iterations: 50, weights: 'random', styleLayers: ['conv1_1'] },
+    { signal: ctrl.signal, onProgress: (p) => p.evaluation === 4 && ctrl.abort() },
+  );
+  assert.equal(report.interrupted, true);
+  assert.equal(report.evaluations, 4);
+  assert.equal(image.width, 48);
+});
+
+test('coarse-to-fine gives most iterations to the coarse scales and ends at full size', async () => {
+  assert.deepEqual(scheduleIterations(70, 3), [40, 20, 10]);
+  const { content, style } = await small();
+  const sizes: number[] = [];
+  const { image, report } = await stylize(
+    { content, styles: [style, style], styleBlendWeights: [1, 3], size: 48, iterations: 6, scales: 2, weights: 'random', styleLayers: ['conv1_1'] },
+    { onProgress: (p) => sizes.push(p.size[1]) },
+  );
+  assert.deepEqual([...new Set(sizes)], [24, 48]);
+  assert.equal(image.width, 48);
+  assert.equal(report.evaluations, 6);
+});
+
+test('the default style weight keeps the balance across sizes for normalised costs', () => {
+  assert.equal(autoStyleWeight(96, 128, true), 1e10);
+  assert.equal(autoStyleWeight(192, 256, true), 16e10);
+  assert.equal(autoStyleWeight(192, 256, false), 1e3);
+});
+
+test('options: presets, overrides and clear errors', () => {
+  const s = resolveSettings({ preset: 'gatys' }, 1, false);
+  assert.deepEqual(s.contentLayers, ['relu4_2']);
+  assert.deepEqual(s.styleLayerWeights, [1, 1, 1, 1, 1]);
+  assert.equal(s.pooling, 'max');
+  assert.equal(s.normalizeLayers, false);
+  const r = resolveSettings({ styleLayers: ['conv1_1', 'conv2_1'] }, 1, true);
+  assert.deepEqual(r.styleLayerWeights, [1, 0.0625]);
+  assert.equal(r.normalizeLayers, true);
+  assert.deepEqual(parseLayerWeights('exp:2', 3), [1, 2, 4]);
+  assert.throws(() => resolveSettings({ styleLayers: ['conv9_9'] }, 1, true), (e: Error) => e instanceof StyleOptionError && /valid layers: conv1_1, relu1_1/.test(e.message));
+  assert.throws(() => resolveSettings({ contentWeight: -1 }, 1, true), /--content-weight must be a non-negative number/);
+  assert.throws(() => resolveSettings({ styleLayerWeights: '1,2' }, 1, true), /2 weights for 5 style layers/);
+  assert.throws(() => resolveSettings({ styleLayers: ['pool1'] }, 1, true), /pooling layer/);
+  assert.throws(() => resolveSettings({ styleBlendWeights: [1] }, 2, true), /1 weights for 2 style images/);
+});

@@ -1,0 +1,51 @@
+/**
+ * Quality parity with the PyTorch reference (../shared/peers/nst_torch.py): same random
+ * weights (written by the peer with --save-weights and read by our .pth reader), same
+ * images, layers and weights, same L-BFGS budget. Runs only where Debian's PyTorch and
+ * ../shared exist; skips cleanly elsewhere. The full 256 px / 100-evaluation bar is in
+ * `npm run bench -- --quality`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stylize } from '../../src/style/stylize.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PEER = path.resolve(root, '..', 'shared', 'peers', 'nst_torch.py');
+const IMAGES = path.resolve(root, '..', 'shared', 'images');
+const PY = '/usr/bin/python3';
+const haveTorch = fs.existsSync(PEER) && spawnSync(PY, ['-c', 'import torch, PIL'], { stdio: 'ignore' }).status === 0;
+
+test('final cost within 1.05x of PyTorch with the same weights, images and budget', { skip: !haveTorch && 'needs ../shared and python3-torch' }, async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-art-parity-'));
+  try {
+    const weights = path.join(tmp, 'vgg.pth');
+    const content = path.join(IMAGES, 'tubingen.jpg');
+    const style = path.join(IMAGES, 'starry_night.jpg');
+    const common = ['--size', '64', '--iterations', '30', '--normalize-layers', '--beta', '1e12', '--pooling', 'avg'];
+    const out = execFileSync(PY, [PEER, content, style, ...common, '--save-weights', weights, '--threads', '2'], { encoding: 'utf8' });
+    const peer = JSON.parse(out.trim().split('\n').pop()!);
+    // The peer builds its network before saving, so a second run loads exactly those weights.
+    const { report } = await stylize({
+      content,
+      styles: [style],
+      size: 64,
+      iterations: 30,
+      weights,
+      normalizeLayers: true,
+      styleWeight: 1e12,
+      pooling: 'avg',
+      styleLayerWeights: 'equal',
+    });
+    assert.deepEqual(report.size, peer.size);
+    const ratio = report.final.total / peer.final.total;
+    assert.ok(ratio <= 1.05, `ai-art ${report.final.total} vs PyTorch ${peer.final.total} (ratio ${ratio.toFixed(3)})`);
+    assert.ok(ratio >= 0.5, `suspiciously low: ratio ${ratio.toFixed(3)}`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
