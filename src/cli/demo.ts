@@ -51,7 +51,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     cells.push({ image: style, label: `style: ${name}` }, { image, label: `result: ${name}` });
   }
   const sheet = path.join(dir, 'sheet.png');
-  fs.writeFileSync(sheet, await contactSheetPng(cells, { columns: 5, title: 'ai-art demo: random VGG-19, offline' }));
+  fs.writeFileSync(sheet, await contactSheetPng(cells, { columns: 5, cellSize: size, title: 'ai-art demo: random VGG-19, offline' }));
   if (!quiet) process.stderr.write(`wrote ${sheet}\n`);
   if (o.bool('json')) process.stdout.write(`${JSON.stringify({ sheet: path.resolve(sheet), reports })}\n`);
   return 0;

@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[]) => Promise<number>> }> = {
   demo: { help: 'style transfer on built-in pictures, offline (the quick start)', run: async () => (await import('./demo.js')).demoCommand },
   style: { help: 'neural style transfer: CONTENT STYLE [STYLE...] -o OUT', run: async () => (await import('./style.js')).styleCommand },
+  models: { help: 'pretrained weights: list | pull NAME | import FILE | path NAME', run: async () => (await import('./models.js')).modelsCommand },
   explore: { help: 'per-layer experiments: strokes STYLE | content CONTENT', run: async () => (await import('./explore.js')).exploreCommand },
 };
 
