@@ -44,19 +44,23 @@ export interface Emitted {
 }
 
 function dependsOnInput(t: Tensor, memo: Map<number, boolean>): boolean {
-  const stack: Tensor[] = [t];
-  const order: Tensor[] = [];
+  // Post-order over the DAG, each tensor decided once: walking every path instead (as a plain
+  // stack would) is exponential in the number of residual blocks of a backward graph.
+  const stack: { x: Tensor; expanded: boolean }[] = [{ x: t, expanded: false }];
   while (stack.length) {
-    const x = stack.pop()!;
-    if (memo.has(x.id)) continue;
-    order.push(x);
-    if (x.source.kind === 'node') stack.push(...x.source.node.inputs);
-  }
-  for (const x of order.reverse()) {
-    if (memo.has(x.id)) continue;
-    if (x.source.kind === 'input') memo.set(x.id, true);
-    else if (x.source.kind === 'constant') memo.set(x.id, false);
-    else memo.set(x.id, x.source.node.inputs.some((i) => memo.get(i.id) === true));
+    const top = stack[stack.length - 1];
+    const src = top.x.source;
+    if (memo.has(top.x.id)) stack.pop();
+    else if (src.kind !== 'node') {
+      memo.set(top.x.id, src.kind === 'input');
+      stack.pop();
+    } else if (!top.expanded) {
+      top.expanded = true;
+      for (const i of src.node.inputs) if (!memo.has(i.id)) stack.push({ x: i, expanded: false });
+    } else {
+      memo.set(top.x.id, src.node.inputs.some((i) => memo.get(i.id) === true));
+      stack.pop();
+    }
   }
   return memo.get(t.id) === true;
 }

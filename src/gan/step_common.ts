@@ -1,0 +1,235 @@
+/**
+ * What the CycleGAN and pix2pix training steps share: binding networks into one graph with
+ * their weights as fed inputs, Adam on each network's flattened parameters, and writing
+ * batch-norm running statistics back after a step.
+ */
+import { GraphError, Program, grad, type Graph, type Results, type Tensor } from '../engine/index.js';
+import { BatchNorm2d, Ctx, type Module, type Parameter } from '../nn/index.js';
+import { Adam, type AdamOptions } from '../optim/adam.js';
+
+/**
+ * A batch of images, [N, C, H, W] float32, values in [-1, 1] as the official transforms give
+ * (the same structure as the image pool's PoolBatch, so pool.query can sit between the steps).
+ */
+export interface ImageBatch {
+  data: Float32Array;
+  shape: number[];
+}
+
+export function checkBatch(what: string, b: ImageBatch, channels?: number): void {
+  if (b.shape.length !== 4)
+    throw new GraphError(`${what}: expected an [N,C,H,W] batch, got shape [${b.shape}]`);
+  if (b.data.length !== b.shape.reduce((a, c) => a * c, 1)) {
+    throw new GraphError(`${what}: ${b.data.length} values do not fill shape [${b.shape}]`);
+  }
+  if (channels !== undefined && b.shape[1] !== channels)
+    throw new GraphError(`${what}: expected ${channels} channels, got shape [${b.shape}]`);
+}
+
+export const shapeKey = (...bs: ImageBatch[]): string => bs.map((b) => b.shape.join('x')).join(',');
+
+/**
+ * The official optimize_parameters always runs in training mode (batch statistics, active
+ * dropout); the compiled graphs assume it, so a network in eval mode is refused.
+ */
+export function assertTraining(name: string, net: Module): void {
+  for (const m of net.modules()) {
+    if (!m.training)
+      throw new GraphError(`${name}: a training step needs the network in training mode (call .train())`);
+  }
+}
+
+/**
+ * One network in one graph: every parameter is a fed input named `<name>.<state_dict key>`
+ * (so the compiled session is reused while the weights change), gradients are built only
+ * when asked for, and batch-norm updates come out as extra outputs.
+ */
+export class Bound {
+  readonly ctx: Ctx;
+  private updateStart = 0;
+  constructor(
+    readonly name: string,
+    readonly net: Module,
+    graph: Graph,
+  ) {
+    this.ctx = new Ctx(graph, { root: net, prefix: `${name}.`, trainable: 'all' });
+  }
+
+  /** Runs the network, labelling its nodes with the network's name for error messages. */
+  call(x: Tensor, label = this.name): Tensor {
+    return this.ctx.graph.scope(label, () => this.net.forward(this.ctx, x));
+  }
+
+  params(): [string, Parameter][] {
+    return Array.from(this.net.namedParameters());
+  }
+
+  /** d loss / d parameter for each parameter, as outputs named grad.<name>.<key>. */
+  gradOutputs(loss: Tensor): Record<string, Tensor> {
+    const ps = this.params();
+    const inputs = ps.map(([k, p]) => {
+      const t = this.ctx.inputs.get(p);
+      if (!t) throw new GraphError(`${this.name}.${k} is not used by the loss`);
+      return t;
+    });
+    const gs = grad(loss, inputs);
+    const out: Record<string, Tensor> = {};
+    ps.forEach(([k], i) => (out[`grad.${this.name}.${k}`] = gs[i]));
+    return out;
+  }
+
+  /** Marks the batch-norm updates recorded so far as not wanted (a repeated forward pass). */
+  skipUpdates(): void {
+    this.updateStart = this.ctx.updates.length;
+  }
+
+  updateOutputs(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    this.ctx.updates.slice(this.updateStart).forEach((u, i) => (out[`bn.${this.name}.${i}`] = u.value));
+    return out;
+  }
+
+  wantedUpdates(): { param: Parameter; value: Tensor }[] {
+    return this.ctx.updates.slice(this.updateStart);
+  }
+
+  feeds(): Record<string, Float32Array> {
+    return this.ctx.paramFeeds();
+  }
+}
+
+/**
+ * Builds a graph with every BatchNorm running statistic temporarily zero. In training mode
+ * those statistics only enter the update `(1-m)·running + m·batch`, which is baked into the
+ * compiled session as a constant; with zeros there, the update output is exactly the batch's
+ * share `m·batch`, and applyBatchNormUpdates folds it into the current value after each run.
+ */
+export function buildWithZeroStats<T>(nets: readonly Module[], build: () => T): T {
+  const saved: [Parameter, Float32Array][] = [];
+  for (const net of nets) {
+    for (const m of net.modules()) {
+      if (!(m instanceof BatchNorm2d)) continue;
+      for (const p of [m.runningMean, m.runningVar]) {
+        saved.push([p, p.f32]);
+        p.data = new Float32Array(p.f32.length);
+      }
+    }
+  }
+  try {
+    return build();
+  } finally {
+    for (const [p, d] of saved) p.data = d;
+  }
+}
+
+/**
+ * running ← (1-m)·running + share for each batch-norm call, in the order the calls were made
+ * (a network used three times in one step updates its statistics three times, as in PyTorch),
+ * and num_batches_tracked + 1 per call.
+ */
+export function applyBatchNormUpdates(b: Bound, results: Results): void {
+  const updates = b.wantedUpdates();
+  if (updates.length === 0) return;
+  const owner = new Map<Parameter, BatchNorm2d>();
+  for (const m of b.net.modules())
+    if (m instanceof BatchNorm2d) owner.set(m.runningMean, m).set(m.runningVar, m);
+  updates.forEach((u, i) => {
+    const bn = owner.get(u.param);
+    if (!bn)
+      throw new GraphError(
+        `${b.name}: a running-statistic update for a parameter outside its batch-norm layers`,
+      );
+    const m = bn.opts.momentum ?? 0.1;
+    const share = results[`bn.${b.name}.${i}`];
+    const r = u.param.f32;
+    for (let j = 0; j < r.length; j++) r[j] = (1 - m) * r[j] + share[j];
+    if (u.param === bn.runningMean) {
+      const t = bn.numBatchesTracked.data;
+      if (!(t instanceof BigInt64Array)) throw new GraphError(`${b.name}: num_batches_tracked is not int64`);
+      t[0] += 1n;
+    }
+  });
+}
+
+/** Adam over one network's parameters laid end to end (namedParameters order), as torch.optim.Adam steps them. */
+export class NetAdam {
+  readonly adam: Adam;
+  readonly params: [string, Parameter][];
+  readonly size: number;
+  private readonly x: Float32Array;
+  private readonly g: Float32Array;
+  constructor(
+    readonly name: string,
+    net: Module,
+    opts: AdamOptions,
+  ) {
+    this.params = Array.from(net.namedParameters());
+    this.size = this.params.reduce((s, [, p]) => s + p.f32.length, 0);
+    this.adam = new Adam(this.size, opts);
+    this.x = new Float32Array(this.size);
+    this.g = new Float32Array(this.size);
+  }
+
+  /** The flat gradient of the last step (namedParameters order); reused, so copy it to keep it. */
+  get grad(): Float32Array {
+    return this.g;
+  }
+
+  set lr(v: number) {
+    this.adam.opts.lr = v;
+  }
+  get lr(): number {
+    return this.adam.opts.lr;
+  }
+
+  /** One step from the gradients in `results` (outputs grad.<name>.<key>). */
+  step(results: Results): void {
+    let o = 0;
+    for (const [k, p] of this.params) {
+      const key = `grad.${this.name}.${k}`;
+      const g = results[key];
+      if (!g) throw new GraphError(`no gradient output ${key}`);
+      const d = p.f32;
+      this.x.set(d, o);
+      this.g.set(g, o);
+      o += d.length;
+    }
+    this.adam.update(this.x, this.g);
+    o = 0;
+    for (const [, p] of this.params) {
+      const d = p.f32;
+      d.set(this.x.subarray(o, o + d.length));
+      o += d.length;
+    }
+  }
+}
+
+export function imageOut(results: Results, name: string, shape: readonly number[]): ImageBatch {
+  const data = results[name];
+  if (!data) throw new GraphError(`no output ${name}`);
+  return { data: Float32Array.from(data), shape: [...shape] };
+}
+
+export function scalar(results: Results, name: string): number {
+  const v = results[name];
+  if (!v || v.length !== 1) throw new GraphError(`no scalar output ${name}`);
+  return v[0];
+}
+
+export interface OptimizerOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+}
+
+export function adamOptions(o: OptimizerOptions): AdamOptions {
+  return { lr: o.lr ?? 0.0002, beta1: o.beta1 ?? 0.5, beta2: o.beta2 ?? 0.999 };
+}
+
+/**
+ * A step's session. Some outputs may legitimately be constants: with wgangp the loss is linear
+ * in D's output, so the gradient of D's last bias is the constant -1 + 1 = 0.
+ */
+export function compile(outputs: Record<string, Tensor>, threads?: number): Promise<Program> {
+  return Program.create(outputs, { threads, allowConstantOutputs: true });
+}
