@@ -5,6 +5,7 @@ const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[
   demo: { help: 'style transfer on built-in pictures, offline (the quick start)', run: async () => (await import('./demo.js')).demoCommand },
   style: { help: 'neural style transfer: CONTENT STYLE [STYLE...] -o OUT', run: async () => (await import('./style.js')).styleCommand },
   models: { help: 'pretrained weights: list | pull NAME | import FILE | path NAME', run: async () => (await import('./models.js')).modelsCommand },
+  export: { help: 'write a network as a standalone ONNX model: onnx MODEL -o FILE.onnx', run: async () => (await import('./export.js')).exportCommand },
   explore: { help: 'per-layer experiments: strokes STYLE | content CONTENT', run: async () => (await import('./explore.js')).exploreCommand },
 };
 
