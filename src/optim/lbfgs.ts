@@ -36,7 +36,7 @@ export async function lbfgs(f: Objective, x: Float32Array, opts: LbfgsOptions): 
     return r;
   };
 
-  let { loss, grad: g } = await evaluate();
+  let g = (await evaluate()).grad;
   const dirs: Float32Array[] = [];
   const steps: Float32Array[] = [];
   const ro: number[] = [];
@@ -92,7 +92,7 @@ export async function lbfgs(f: Objective, x: Float32Array, opts: LbfgsOptions): 
     if (dot(g, d) > 1) break; // not a descent direction (PyTorch: gtd > -tolerance_change)
     axpy(t, d, x);
     if (iter === maxIter) break;
-    ({ loss, grad: g } = await evaluate());
+    g = (await evaluate()).grad;
     if (evals >= maxIter) break;
   }
   return evals;
