@@ -77,3 +77,14 @@ test('ai-art demo runs offline and writes results and a contact sheet', async ()
   const rep = JSON.parse(r.stdout.trim());
   assert.equal(rep.reports.swirls.evaluations, 4);
 });
+
+test('ai-art explore strokes lays out one labelled cell per layer', async () => {
+  const out = path.join(tmp, 'strokes.png');
+  const r = await runCli(['explore', 'strokes', style, '--layers', 'conv1_1,conv2_1', '--size', '32', '--iterations', '3', '--weights', 'random', '-o', out, '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  const sheet = await loadImage(out);
+  assert.ok(sheet.width > sheet.height, 'three cells in a row');
+  const bad = await runCli(['explore', 'content', content, '--layers', 'conv1_1,nope', '-o', out, '--weights', 'random']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /unknown VGG-19 layer 'nope'/);
+});
