@@ -5,8 +5,12 @@ const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[
   demo: { help: 'style transfer on built-in pictures, offline (the quick start)', run: async () => (await import('./demo.js')).demoCommand },
   style: { help: 'neural style transfer: CONTENT STYLE [STYLE...] -o OUT', run: async () => (await import('./style.js')).styleCommand },
   models: { help: 'pretrained weights: list | pull NAME | import FILE | path NAME', run: async () => (await import('./models.js')).modelsCommand },
+  translate: { help: 'CycleGAN/pix2pix generators on images: INPUT... --model NAME_OR_FILE -o DIR', run: async () => (await import('./translate.js')).translateCommand },
   export: { help: 'write a network as a standalone ONNX model: onnx MODEL -o FILE.onnx', run: async () => (await import('./export.js')).exportCommand },
   explore: { help: 'per-layer experiments: strokes STYLE | content CONTENT', run: async () => (await import('./explore.js')).exploreCommand },
+  cyclegan: { help: 'CycleGAN, unpaired translation: train | test (official train.py/test.py options)', run: async () => (await import('./cyclegan.js')).cycleganCommand },
+  pix2pix: { help: 'pix2pix, paired translation: train | test (official train.py/test.py options)', run: async () => (await import('./pix2pix.js')).pix2pixCommand },
+  combine: { help: 'A|B pairs for pix2pix: --fold_A DIR --fold_B DIR --fold_AB DIR', run: async () => (await import('./combine.js')).combineCommand },
 };
 
 function usage(): string {
