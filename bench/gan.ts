@@ -1,0 +1,82 @@
+/**
+ * `npm run bench:gan`: one CycleGAN optimize step (resnet_9blocks, basic D, batch 1) at 128
+ * and 256 px, one pix2pix step (unet_256, batch norm) at 256 px, and generator inference at
+ * 256 and 512 px, side by side with the official PyTorch code in one run. The official code
+ * comes from a checkout given by AI_ART_OFFICIAL (see bench/gan_peer.py); without it, ours only.
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { CycleGANStep } from '../src/gan/cyclegan_step.js';
+import { Pix2PixStep } from '../src/gan/pix2pix_step.js';
+import { Inference } from '../src/gan/infer.js';
+import { defineD, defineG } from '../src/models/define.js';
+import { Rng } from '../src/nn/index.js';
+import { median } from './peer.js';
+
+const args = process.argv.slice(2);
+const STEPS = Number(args[args.indexOf('--steps') + 1] || 3);
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+const official = process.env.AI_ART_OFFICIAL;
+const threads = os.availableParallelism();
+
+function image(size: number, seed: number) {
+  const rng = new Rng(seed);
+  return { data: rng.fillUniform(new Float32Array(3 * size * size), -1, 1), shape: [1, 3, size, size] };
+}
+
+async function timeSteps(run: () => Promise<unknown>): Promise<number> {
+  await run(); // compiles the sessions
+  const ts: number[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t = performance.now();
+    await run();
+    ts.push((performance.now() - t) / 1000);
+  }
+  return median(ts);
+}
+
+function peer(model: string, size: number, infer = ''): { step_seconds: number; infer_seconds: Record<string, number> } | null {
+  if (!official) return null;
+  const r = spawnSync('/usr/bin/python3', [path.resolve('bench/gan_peer.py'), '--official', official, '--model', model, '--size', String(size), '--steps', String(STEPS), '--infer', infer, '--threads', String(threads)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+const ratio = (a: number, b?: number) => (b ? ` | PyTorch ${b.toFixed(3)} s | ratio ${(a / b).toFixed(2)}x (target <= 0.8x)` : '');
+
+if (!official) console.log('AI_ART_OFFICIAL is not set: ours only (set it to a checkout of the official code to compare)');
+const rng = new Rng(0);
+for (const size of [128, 256]) {
+  if (ONLY && !ONLY.includes(`cyclegan${size}`)) continue;
+  const nets = {
+    G_A: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
+    G_B: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
+    D_A: defineD({ netD: 'basic' }, { rng }),
+    D_B: defineD({ netD: 'basic' }, { rng }),
+  };
+  const step = new CycleGANStep(nets, { gan_mode: 'lsgan', lr: 0.0002, beta1: 0.5, threads, rng });
+  const batch = { real_A: image(size, 1), real_B: image(size, 2) };
+  const ours = await timeSteps(() => step.optimizeParameters(batch));
+  const p = peer('cycle_gan', size, size === 256 ? '256,512' : '');
+  console.log(`CycleGAN step ${size}x${size}: ai-art ${ours.toFixed(3)} s${ratio(ours, p?.step_seconds)}`);
+  if (size === 256) {
+    nets.G_A.train();
+    const inf = new Inference({ G: nets.G_A }, (ins, call) => ({ fake: call('G', ins.real) }), { threads });
+    for (const s of [256, 512]) {
+      const x = image(s, 3);
+      const t = await timeSteps(() => inf.run({ real: x }));
+      console.log(`resnet_9blocks translate ${s}x${s}: ai-art ${t.toFixed(3)} s${ratio(t, p?.infer_seconds[String(s)])}`);
+    }
+    await inf.release();
+  }
+}
+if (!ONLY || ONLY.includes('pix2pix256')) {
+  const G = defineG({ netG: 'unet_256', norm: 'batch' }, { rng });
+  const D = defineD({ netD: 'basic', norm: 'batch', input_nc: 6 }, { rng });
+  const step = new Pix2PixStep({ G, D }, { gan_mode: 'vanilla', lambda_L1: 100, lr: 0.0002, beta1: 0.5, threads, rng });
+  const batch = { real_A: image(256, 4), real_B: image(256, 5) };
+  const ours = await timeSteps(() => step.optimizeParameters(batch));
+  const p = peer('pix2pix', 256, '256');
+  console.log(`pix2pix step 256x256: ai-art ${ours.toFixed(3)} s${ratio(ours, p?.step_seconds)}`);
+}
