@@ -4,6 +4,10 @@
  * with the PyTorch reference (../shared/peers/nst_torch.py) on the same machine, in one
  * run, alternating the two so drift hits both. Prints medians and ratios.
  *
+ * With --cpu both sides report CPU seconds per evaluation instead of wall seconds (ORT without
+ * spinning, OpenMP with OMP_WAIT_POLICY=PASSIVE): a comparison that other processes on the
+ * machine disturb much less than the wall clock, which is what counts but needs an idle machine.
+ *
  * Needs for the PyTorch side: apt-get install -y python3-torch python3-pil libopenblas0-pthread
  * (without OpenBLAS, Debian's PyTorch falls back to reference BLAS and is ~30x slower).
  */
@@ -11,7 +15,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { F, Graph, Program } from '../src/engine/index.js';
+import { F, Graph, Program, runtimeDefaults } from '../src/engine/index.js';
 import { demoScenePng } from '../src/images/index.js';
 import { stylize } from '../src/style/stylize.js';
 
@@ -23,8 +27,17 @@ const arg = (name: string, dflt: string) => {
 const SIZES = arg('sizes', '256,512').split(',').map(Number);
 const EVALS = Number(arg('evaluations', '10'));
 const ROUNDS = Number(arg('rounds', '3'));
+const CPU = args.includes('--cpu');
 const PY = '/usr/bin/python3';
 const PEER = path.resolve('../shared/peers/nst_torch.py');
+
+/** Runs the peer script with its clock replaced by process CPU time. */
+const CPU_WRAPPER = [
+  'import runpy, sys, time',
+  'time.perf_counter = time.process_time',
+  'sys.argv = sys.argv[1:]',
+  "runpy.run_path(sys.argv[0], run_name='__main__')",
+].join('\n');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,7 +75,10 @@ async function matmulPeak(): Promise<number> {
   return (2 * n ** 3) / (median(times.slice(1)) / 1000) / 1e9;
 }
 
-/** Forward+backward FLOPs of the VGG part (convs only), for the fraction of peak. */
+/**
+ * Forward+backward FLOPs of the VGG part as direct convolutions, for the fraction of peak.
+ * Winograd layers do ~4x fewer, so this "direct-equivalent" rate can exceed the peak.
+ */
 function vggFlops(h: number, w: number): number {
   const cfg = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512];
   let c = 3;
@@ -102,12 +118,23 @@ async function main(): Promise<void> {
   if (!torch) console.log('PyTorch peer unavailable (needs ../shared/peers/nst_torch.py and /usr/bin/python3 with torch): ours only');
   else if (!openblasInstalled()) console.log('WARNING: libopenblas0-pthread is not installed: PyTorch uses reference BLAS and is an unfair peer');
 
+  const wallNow = performance.now.bind(performance);
+  const cpuNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  if (CPU) {
+    runtimeDefaults.spinning = false;
+    console.log('CPU-time mode: seconds are CPU seconds per evaluation (both sides, all threads)');
+  }
   const rows: string[] = [];
   for (const size of SIZES) {
     const ours: number[] = [];
     const theirs: number[] = [];
     let hw: [number, number] = [0, 0];
     for (let r = 0; r < ROUNDS; r++) {
+      // stylize times its optimisation loop with performance.now, so CPU mode swaps the clock.
+      if (CPU) performance.now = cpuNow;
       const { report } = await stylize({
         content,
         styles: [style],
@@ -120,21 +147,26 @@ async function main(): Promise<void> {
         styleLayers: ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'],
         styleLayerWeights: 'equal',
         threads,
+      }).finally(() => {
+        performance.now = wallNow;
       });
       ours.push(report.seconds_per_evaluation);
       hw = report.size;
       if (torch) {
-        const out = execFileSync(
-          PY,
-          [PEER, content, style, '--size', String(size), '--iterations', String(EVALS), '--normalize-layers', '--threads', String(threads)],
-          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-        );
+        const peerArgs = [PEER, content, style, '--size', String(size), '--iterations', String(EVALS), '--normalize-layers', '--threads', String(threads)];
+        const out = CPU
+          ? execFileSync(PY, ['-c', CPU_WRAPPER, ...peerArgs], {
+              encoding: 'utf8',
+              stdio: ['ignore', 'pipe', 'ignore'],
+              env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+            })
+          : execFileSync(PY, peerArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
         theirs.push(JSON.parse(out.trim().split('\n').pop()!).seconds_per_evaluation);
       }
     }
     const o = median(ours);
     const gf = vggFlops(hw[0], hw[1]) / o / 1e9;
-    let line = `size ${size} (${hw[1]}x${hw[0]}): ai-art ${o.toFixed(3)} s/eval (${gf.toFixed(0)} GFLOP/s conv, ${((100 * gf) / peak).toFixed(0)}% of peak)`;
+    let line = `size ${size} (${hw[1]}x${hw[0]}): ai-art ${o.toFixed(3)} s/eval (${gf.toFixed(0)} direct-equivalent conv GFLOP/s, ${((100 * gf) / peak).toFixed(0)}% of peak)`;
     if (torch) {
       const t = median(theirs);
       line += `, PyTorch ${t.toFixed(3)} s/eval, ratio ai-art/PyTorch ${(o / t).toFixed(2)}x (target <= 0.8x)`;

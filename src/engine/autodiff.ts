@@ -57,7 +57,8 @@ export function grad(outputs: Tensor | readonly Tensor[], wrt: readonly Tensor[]
     if (gOut.every((x) => x === null)) continue;
     const needs = n.inputs.map((i) => live.has(i.id) && i.dtype === 'float32');
     if (!needs.some(Boolean)) continue;
-    const gIn = g.scope(`grad`, () => n.vjp(gOut, needs));
+    // Backward nodes carry the forward node's label, so profiles and errors name the layer.
+    const gIn = g.scope(`grad(${n.label})`, () => n.vjp(gOut, needs));
     n.inputs.forEach((inp, i) => {
       const gi = gIn[i];
       if (!needs[i] || !gi) return;

@@ -2,4 +2,4 @@
 export { Graph, GraphError, Tensor, sizeOf, type DType, type Shape, type TensorData } from './graph.js';
 export * as F from './ops/index.js';
 export { grad, type GradOptions } from './autodiff.js';
-export { Program, ProgramCache, NonFiniteError, toOnnxBytes, defaultThreads, type Feeds, type Results } from './runtime.js';
+export { Program, ProgramCache, NonFiniteError, toOnnxBytes, defaultThreads, runtimeDefaults, type Feeds, type Results } from './runtime.js';

@@ -137,6 +137,7 @@ export function emitModel(outputs: Record<string, Tensor>, opts: EmitOptions = {
     else viaIdentity.push([name, t]);
   }
 
+  let lowering = '';
   const e: Emitter = {
     name: (t) => {
       // ONNX lets only trailing optional outputs go unnamed: an unused output before a used one
@@ -149,7 +150,8 @@ export function emitModel(outputs: Record<string, Tensor>, opts: EmitOptions = {
         opType,
         input: [...ins],
         output: [...outs],
-        name: `n${protoNodes.length}_${opType}`,
+        // The graph node's label (its layer scope) makes ORT profiles readable per layer.
+        name: `n${protoNodes.length}_${opType}@${lowering}`,
         attribute: Object.entries(attrs).map(([name, a]) => toAttrProto(name, a)),
       });
     },
@@ -165,7 +167,11 @@ export function emitModel(outputs: Record<string, Tensor>, opts: EmitOptions = {
       return n;
     },
   };
-  for (const n of nodes) n.lower(e);
+  for (const n of nodes) {
+    lowering = n.label;
+    n.lower(e);
+  }
+  lowering = 'output';
 
   for (const [name, t] of viaIdentity) e.node('Identity', [leafName(t)], [name]);
   const graphOutputs = outList.map(([name, t]) => valueInfo(name, t));

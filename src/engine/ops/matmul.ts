@@ -1,6 +1,8 @@
 /** Batched matrix product with numpy broadcasting over the leading axes. */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';
+import { ints } from '../onnx.js';
 import { broadcastShapes } from './broadcast.js';
+import { add } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 import { transposeLast } from './shape.js';
 
@@ -25,4 +27,39 @@ const MatMulOp: OpDef<null> = {
   },
 };
 
-export const matmul = (a: Tensor, b: Tensor): Tensor => a.graph.apply(MatMulOp, [a, b], null)[0];
+/**
+ * a @ aᵀ (a Gram matrix, as style costs use). The generic VJP would take two products of the
+ * size of the forward one (one per operand); here (g + gᵀ) @ a is one, which saves a third of
+ * the Gram work of a style cost's forward and backward.
+ */
+const GramOp: OpDef<null> = {
+  type: 'Gram',
+  infer: ([a]) => {
+    if (a.dtype !== 'float32' || a.rank < 2) throw new GraphError(`Gram: needs float32 matrices, got ${a}`);
+    const m = a.shape[a.rank - 2];
+    return [{ shape: [...a.shape.slice(0, -2), m, m], dtype: 'float32' }];
+  },
+  lower: (n, e) => {
+    // ORT fuses the Transpose into the MatMul (FusedMatMul with transB).
+    const a = n.inputs[0];
+    const perm = a.shape.map((_, i) => i);
+    [perm[a.rank - 2], perm[a.rank - 1]] = [perm[a.rank - 1], perm[a.rank - 2]];
+    const t = e.tmp();
+    e.node('Transpose', [e.name(a)], [t], { perm: ints(perm) });
+    e.node('MatMul', [e.name(a), t], [e.name(n.outputs[0])]);
+  },
+  vjp: (n, [g]) => [matmul(add(g!, transposeLast(g!)), n.inputs[0])],
+};
+
+export const matmul = (a: Tensor, b: Tensor): Tensor => {
+  if (isTransposeOf(b, a)) return a.graph.apply(GramOp, [a], null)[0];
+  return a.graph.apply(MatMulOp, [a, b], null)[0];
+};
+
+/** Whether b is transposeLast(a). */
+function isTransposeOf(b: Tensor, a: Tensor): boolean {
+  if (b.source.kind !== 'node' || b.source.node.type !== 'Transpose' || b.source.node.inputs[0] !== a) return false;
+  const perm = b.source.node.attrs as readonly number[];
+  const r = a.rank;
+  return r >= 2 && perm.every((p, i) => (i < r - 2 ? p === i : i === r - 2 ? p === r - 1 : p === r - 2));
+}

@@ -6,6 +6,9 @@
  */
 import { GraphError, sizeOf, type NodeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
 import { int, ints, str, type Attr, type Emitter } from '../onnx.js';
+import { BLOCK, blockedSource, fromBlocks } from './blocks.js';
+import { matmul } from './matmul.js';
+import { reshape, transpose } from './shape.js';
 
 export interface Pool2dOptions {
   kernel: number | [number, number];
@@ -162,5 +165,28 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return x.graph.apply(MaxPoolOp, [x], attrsOf(opts))[0];
 }
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  return x.graph.apply(AvgPoolOp, [x], attrsOf(opts))[0];
+  const a = attrsOf(opts);
+  const xb = blockedSource(x);
+  const [h, w] = x.shape.slice(2);
+  const pair = (v: [number, number], d: number) => v[0] === d && v[1] === d;
+  if (xb && pair(a.kernel, 2) && pair(a.stride, 2) && pair(a.padding, 0) && h % (2 * BLOCK) === 0 && w % (2 * BLOCK) === 0) {
+    return fromBlocks(avgPool2x2Blocked(xb), h / 2, w / 2);
+  }
+  return x.graph.apply(AvgPoolOp, [x], a)[0];
+}
+
+/**
+ * 2x2 average pooling of a blocked image whose sides are multiples of 8, staying blocked
+ * (blocks.ts): each 4x4 block pools to 2x2 (two MatMuls with a constant [2, 4] averaging
+ * matrix), then pairs of neighbouring blocks interleave into the 4x4 blocks of the half-size
+ * image (one Transpose of the pooled quarter). Its gradient is the adjoint of each step.
+ */
+function avgPool2x2Blocked(xb: Tensor): Tensor {
+  const [, , c, th, tw] = xb.shape;
+  const pm = xb.graph.constant(Float32Array.from([0.5, 0.5, 0, 0, 0, 0, 0.5, 0.5]), [2, BLOCK], 'avgpool_block_matrix');
+  const rows = matmul(pm, reshape(xb, [BLOCK, BLOCK * c * th * tw])); // [p2, q·C·T]
+  const cols = matmul(pm, reshape(rows, [2, BLOCK, c * th * tw])); // [p2, q2, C·T]
+  // Pooled pixel (2i + p2, 2j + q2) of block (i, j) is at (4I + 2hi + p2, 4J + 2hj + q2) with i = 2I + hi.
+  const split = reshape(cols, [2, 2, c, th / 2, 2, tw / 2, 2]); // [p2, q2, C, I, hi, J, hj]
+  return reshape(transpose(split, [4, 0, 6, 1, 2, 3, 5]), [BLOCK, BLOCK, c, th / 2, tw / 2]);
 }

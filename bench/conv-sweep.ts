@@ -1,0 +1,55 @@
+/**
+ * `node --import tsx bench/conv-sweep.ts [C,K,H,W ...]`: one 3x3 pad-1 conv with frozen filters,
+ * direct (ORT's Conv) against Winograd (conv2d's WinogradConv, including its layout conversions),
+ * in CPU ms per run with ORT spinning off, so that other load on the machine matters less. The
+ * table in src/engine/ops/winograd.ts (`winogradApplies`) came from this. Defaults: the VGG-19
+ * layers of a 256x192 image.
+ */
+import { F, Graph, Program, runtimeDefaults } from '../src/engine/index.js';
+
+runtimeDefaults.spinning = false;
+const DEFAULT = [
+  '64,64,192,256',
+  '64,128,96,128',
+  '128,64,96,128',
+  '128,128,96,128',
+  '128,256,48,64',
+  '256,256,48,64',
+  '256,512,24,32',
+  '512,512,24,32',
+  '512,512,12,16',
+];
+const configs = (process.argv.length > 2 ? process.argv.slice(2) : DEFAULT).map((s) => s.split(',').map(Number));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+let seed = 1;
+const rnd = (n: number, scale: number) =>
+  Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * scale);
+
+async function cpuMs(c: number, k: number, h: number, w: number, algorithm: 'direct' | 'winograd'): Promise<number> {
+  const g = new Graph();
+  const x = g.input('x', [1, c, h, w]);
+  const y = F.conv2d(x, g.constant(rnd(k * c * 9, 0.1), [k, c, 3, 3]), null, { padding: 1, algorithm });
+  const p = await Program.create({ y });
+  const feeds = { x: rnd(c * h * w, 1) };
+  const times: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const t = process.cpuUsage();
+    await p.run(feeds);
+    const d = process.cpuUsage(t);
+    if (i > 0) times.push((d.user + d.system) / 1000);
+  }
+  await p.release();
+  return median(times);
+}
+
+for (const [c, k, h, w] of configs) {
+  const direct: number[] = [];
+  const wino: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    direct.push(await cpuMs(c, k, h, w, 'direct'));
+    wino.push(await cpuMs(c, k, h, w, 'winograd'));
+  }
+  const [d, v] = [median(direct), median(wino)];
+  console.log(`${c}->${k} at ${h}x${w}: direct ${d.toFixed(1)}, Winograd ${v.toFixed(1)} CPU ms (${(v / d).toFixed(2)})`);
+}

@@ -1,0 +1,90 @@
+/**
+ * Weight gradient of an ungrouped conv without ORT's Conv:
+ *   dW[k, c, i, j] = sum over (n, oh, ow) of g[n, k, oh, ow] · xpad[n, c, oh·s + i·d, ow·s + j·d].
+ * Each of the kh·kw taps is one strided Slice of the padded input, (C × N·Ho·Wo). The alternative
+ * in conv.ts, a Conv of the batch-transposed input with the batch-transposed gradient as a huge
+ * dilated filter, runs in ORT as im2col + thin GEMMs and is what `weightGradMethod` measured it
+ * against.
+ */
+import type { Tensor } from '../graph.js';
+import { matmul } from './matmul.js';
+import { concat, pad, reshape, slice, transpose, transposeLast } from './shape.js';
+
+export interface WeightGradGeometry {
+  kh: number;
+  kw: number;
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+export type WeightGradMethod = 'taps' | 'im2col' | 'conv';
+
+/** Benchmarks and tests force one lowering; 'auto' is `weightGradMethod`'s measured rule. */
+export const weightGradDefaults: { method: 'auto' | WeightGradMethod } = { method: 'auto' };
+
+/**
+ * The lowering for x (N, C, H, W) and output gradient g (N, K, Ho, Wo). Measured with
+ * bench/wgrad-sweep.ts (ORT, 2 threads, batch 1, loaded machine, CPU ms; taps / im2col / Conv):
+ * - 3x3, the resnet layers: 64->128 s2 at 128² 12.4 / 15.1 / 18.1, 128->256 s2 at 64² 9.9 /
+ *   9.8 / 16.9, 256->256 s1 at 34² (reflection-padded) 18.0 / 16.6 / 31.0;
+ * - 4x4 s2 p1 (U-Net Convs, and ConvTransposes as the adjoint Conv, C their output channels):
+ *   even at large sizes (64->128 at 128² 18.9 / 19.3 / 17.7, 64<-256 at 128² 44 / 32.1 / 31.7,
+ *   256<-1024 at 32² 62 / 35.5 / 30.2), im2col ahead at small ones (512->512 at 8² 32 / 8.7 /
+ *   12.0, 512<-1024 at 4² 89 / 26.6 / 37.4, at 2² 32 / 4.9 / 7.6); taps lose here because the
+ *   (kh·kw, C, K) result needs a slow transpose to (K, C, kh, kw);
+ * - few channels: 3<-128 at 256² 9.7 / 8.5 / 4.9, 6->64 at 256² 7.0 / 5.5 / 4.7: the Conv;
+ * - one output channel (the PatchGAN head 512->1 at 31²): 2.3 / 7.8 / 8.1, taps (no transpose
+ *   of note, no im2col copy).
+ * 7x7 (the resnet stem, 3 channels) is a tie and goes to the Conv with the few-channel rule.
+ */
+export function weightGradMethod(x: Tensor, g: Tensor): WeightGradMethod {
+  if (weightGradDefaults.method !== 'auto') return weightGradDefaults.method;
+  if (g.shape[1] === 1) return 'taps';
+  if (x.shape[1] < 16) return 'conv';
+  return 'im2col';
+}
+
+/** The padded input, channels first, cut to what the taps reach, and its kh·kw tap slices (C, N·Ho·Wo). */
+function tapSlices(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor[] {
+  const [n, c] = x.shape;
+  const [, , ho, wo] = g.shape;
+  const { kh, kw, stride, padding, dilation } = geo;
+  // Channels first so that each tap flattens to (C, N·Ho·Wo) without a copy (with one image
+  // the transpose is a reshape).
+  const xc = n === 1 ? reshape(x, [c, 1, x.shape[2], x.shape[3]]) : transpose(x, [1, 0, 2, 3]);
+  // The far border may lie partly outside what the taps reach (the floor in the output size).
+  const needH = (ho - 1) * stride[0] + (kh - 1) * dilation[0] + 1;
+  const needW = (wo - 1) * stride[1] + (kw - 1) * dilation[1] + 1;
+  const xp = pad(xc, [0, 0, padding[0], padding[1], 0, 0, needH - padding[0] - x.shape[2], needW - padding[1] - x.shape[3]], 'constant');
+  const taps: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = slice(xp, [
+        { axis: 2, start: i * dilation[0], end: i * dilation[0] + (ho - 1) * stride[0] + 1, step: stride[0] },
+        { axis: 3, start: j * dilation[1], end: j * dilation[1] + (wo - 1) * stride[1] + 1, step: stride[1] },
+      ]);
+      taps.push(reshape(tap, [c, n * ho * wo]));
+    }
+  }
+  return taps;
+}
+
+/** dL/dw (K, C, kh, kw) of y = conv(x, w) with one group; x is (N, C, H, W), g is (N, K, Ho, Wo). */
+export function convWeightGradMatMul(x: Tensor, g: Tensor, geo: WeightGradGeometry, method: 'taps' | 'im2col'): Tensor {
+  const c = x.shape[1];
+  const [n, k, ho, wo] = g.shape;
+  const { kh, kw } = geo;
+  const m = n * ho * wo;
+  const taps = tapSlices(x, g, geo);
+  if (method === 'im2col') {
+    // (C, kh·kw, M) is the weights' own order: G (K × M) times its transpose is dW with no
+    // transpose of the result; ORT fuses the Transpose into the MatMul (FusedMatMul, transB).
+    const xcol = reshape(concat(taps.map((t) => reshape(t, [c, 1, m])), 1), [c * kh * kw, m]);
+    const gk = n === 1 ? reshape(g, [k, m]) : reshape(transpose(g, [1, 0, 2, 3]), [k, m]);
+    return reshape(matmul(gk, transposeLast(xcol)), [k, c, kh, kw]);
+  }
+  const gm = k === 1 ? reshape(g, [m, 1]) : reshape(transpose(g, [0, 2, 3, 1]), [m, k]);
+  const parts = taps.map((t) => reshape(matmul(t, gm), [1, c, k]));
+  return transpose(reshape(concat(parts, 0), [kh, kw, c, k]), [3, 2, 0, 1]);
+}
