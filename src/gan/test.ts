@@ -28,7 +28,7 @@ import {
 import { TestResults, type Visuals } from './report/visuals.js';
 import type { ImageBatch } from './step_common.js';
 import { archFlags, loadLabel, loadNets, resolveOptions, type GanOptionInput } from './runner/setup.js';
-import { networkSummary, SEED_STREAMS } from './runner/model.js';
+import { genOptions, networkSummary, SEED_STREAMS } from './runner/model.js';
 
 export interface TestProgress {
   /** Pictures done, and how many will be (min(num_test, dataset size)). */
@@ -59,16 +59,6 @@ export interface TestResult {
   seconds: number;
 }
 
-function generatorOptions(opt: GanTestOptions, inputNc: number, outputNc: number) {
-  return {
-    netG: opt.netG,
-    input_nc: inputNc,
-    output_nc: outputNc,
-    ngf: opt.ngf,
-    norm: opt.norm,
-    no_dropout: opt.no_dropout,
-  };
-}
 
 interface TestModel {
   className: string;
@@ -91,8 +81,8 @@ function testModel(opt: GanTestOptions): TestModel {
     return {
       className: 'CycleGANModel',
       nets: {
-        G_A: defineG(generatorOptions(opt, opt.input_nc, opt.output_nc), { init: false }),
-        G_B: defineG(generatorOptions(opt, opt.output_nc, opt.input_nc), { init: false }),
+        G_A: defineG(genOptions(opt, opt.input_nc, opt.output_nc), { init: false }),
+        G_B: defineG(genOptions(opt, opt.output_nc, opt.input_nc), { init: false }),
       },
       build: ({ real_A, real_B }, call) => {
         const fake_B = call('G_A', real_A, 'G_A(real_A)');
@@ -115,7 +105,7 @@ function testModel(opt: GanTestOptions): TestModel {
   if (opt.model === 'pix2pix') {
     return {
       className: 'Pix2PixModel',
-      nets: { G: defineG(generatorOptions(opt, opt.input_nc, opt.output_nc), { init: false }) },
+      nets: { G: defineG(genOptions(opt, opt.input_nc, opt.output_nc), { init: false }) },
       build: ({ real_A }, call) => ({ fake_B: call('G', real_A, 'G(real_A)') }),
       inputs: (b) => ({ real_A: b.A }),
       visuals: (b, o) => ({ real_A: b.A, fake_B: o.fake_B, real_B: target(b, opt.model) }),
@@ -124,7 +114,7 @@ function testModel(opt: GanTestOptions): TestModel {
   const name = `G${opt.model_suffix}`;
   return {
     className: 'TestModel',
-    nets: { [name]: defineG(generatorOptions(opt, opt.input_nc, opt.output_nc), { init: false }) },
+    nets: { [name]: defineG(genOptions(opt, opt.input_nc, opt.output_nc), { init: false }) },
     build: ({ real }, call) => ({ fake: call(name, real, `${name}(real)`) }),
     inputs: (b) => ({ real: b.A }),
     visuals: (b, o) => ({ real: b.A, fake: o.fake }),

@@ -2,7 +2,7 @@
  * Neural style transfer (Gatys et al.): optimise G to minimise
  * J(G) = α J_content(C,G) + β J_style(S,G) + γ J_tv(G), optionally coarse to fine.
  */
-import { loadImage, originalColors, resizeRaw, sizeForLongestSide, type RawImage } from '../images/index.js';
+import { clampRaw, loadImage, originalColors, resizeRaw, sizeForLongestSide, type RawImage } from '../images/index.js';
 import { Rng } from '../nn/index.js';
 import { Adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
@@ -66,9 +66,6 @@ export function scheduleIterations(total: number, scales: number): number[] {
   return its;
 }
 
-function clampImage(img: RawImage): RawImage {
-  return { ...img, data: img.data.map((v) => Math.min(1, Math.max(0, v))) };
-}
 
 export async function stylize(opts: StylizeOptions, hooks: StylizeHooks = {}): Promise<{ image: RawImage; report: StyleReport }> {
   const t0 = performance.now();
@@ -161,7 +158,7 @@ async function run(
         etaSeconds: (totalEvals - evalsDone) / rate,
       });
       if (hooks.onFrame && s.saveEvery > 0 && evalsDone % s.saveEvery === 0) {
-        await hooks.onFrame(clampImage({ width: w, height: h, data: image }), evalsDone);
+        await hooks.onFrame(clampRaw({ width: w, height: h, data: image }), evalsDone);
       }
     };
     if (s.optimizer === 'lbfgs') {
@@ -177,7 +174,7 @@ async function run(
     optSeconds += (performance.now() - tk) / 1000;
   }
 
-  let out = clampImage(x!);
+  let out = clampRaw(x!);
   if (s.originalColors) {
     out = originalColors(out, contentFull);
   }

@@ -40,7 +40,8 @@ export interface TrainModel {
 /** Streams of the run's --seed (data order and augmentation use the loader's own 'data' stream). */
 export const SEED_STREAMS = { init: 'init', dropout: 'dropout', poolA: 'pool_fake_A', poolB: 'pool_fake_B' };
 
-function genOptions(opt: GanTrainOptions, inputNc: number, outputNc: number) {
+/** define_G options from a parsed option set (train or test: both carry the base options). */
+export function genOptions(opt: Pick<GanTrainOptions, 'netG' | 'ngf' | 'norm' | 'no_dropout' | 'init_type' | 'init_gain'>, inputNc: number, outputNc: number) {
   return {
     netG: opt.netG,
     input_nc: inputNc,
