@@ -176,10 +176,15 @@ export async function createDataset(opt: DatasetOptions): Promise<GanDataset> {
           root,
         );
       }
-      const [a, b] = await Promise.all([
+      // Both folders are listed at once, but a problem is reported for A before B whichever
+      // listing fails first, so the message does not depend on timing.
+      const [ra, rb] = await Promise.allSettled([
         makeDataset(dirA, max, `domain A (${opt.phase}A)`),
         makeDataset(dirB, max, `domain B (${opt.phase}B)`),
       ]);
+      if (ra.status === 'rejected') throw ra.reason;
+      if (rb.status === 'rejected') throw rb.reason;
+      const [a, b] = [ra.value, rb.value];
       return new UnalignedDataset(cfg, a, b, btoA, grayIn, grayOut, notes);
     }
     case 'aligned': {
