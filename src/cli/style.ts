@@ -30,7 +30,8 @@ export const STYLE_OPTIONS: OptSpec[] = [
   { name: 'pooling', type: 'string', choices: ['max', 'avg'], help: 'VGG pooling (default: avg for random weights, max for pretrained)' },
   { name: 'seed', type: 'int', help: 'random seed (noise init, random weights)', default: 0 },
   { name: 'save-every', aliases: ['save_iter'], type: 'int', help: 'write an intermediate frame every N evaluations', default: 0 },
-  { name: 'scales', type: 'int', help: 'coarse-to-fine scales (most iterations at low resolution)', default: 1 },
+  { name: 'scales', type: 'int', help: 'coarse-to-fine scales, most iterations at low resolution (default: 1 up to 1024 px, else from about 512 px)' },
+  { name: 'tile-size', type: 'int', help: 'above this many pixels squared, evaluate in overlapping windows of at most that size (exact; bounds memory)', default: 1024 },
   { name: 'threads', type: 'int', help: 'compute threads (default: all cores)' },
   { name: 'lbfgs-history', aliases: ['lbfgs_num_correction'], type: 'int', help: 'L-BFGS history size', default: 100 },
   { name: 'json', type: 'boolean', help: 'print one JSON line with the report at the end' },
@@ -78,6 +79,7 @@ export function styleOptionsFrom(o: Opts): Omit<StylizeOptions, 'content' | 'sty
     scales: num('scales'),
     threads: num('threads'),
     lbfgsHistory: num('lbfgs-history'),
+    tileSize: num('tile-size'),
   };
 }
 

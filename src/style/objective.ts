@@ -32,7 +32,7 @@ export interface Coefficients {
   style: Map<string, number>;
 }
 
-function vggInput(g: Graph, image: Tensor): Tensor {
+export function vggInput(g: Graph, image: Tensor): Tensor {
   const mean = g.constant(Float32Array.from(IMAGENET_MEAN), [1, 3, 1, 1], 'imagenet_mean');
   const std = g.constant(Float32Array.from(IMAGENET_STD), [1, 3, 1, 1], 'imagenet_std');
   return F.div(F.sub(image, mean), std);
@@ -73,8 +73,25 @@ export function objectiveGraph(
   return { total, content, style, tv, grad: gx };
 }
 
+/**
+ * VGG features with direct convolutions, for programs run a few times per scale: Winograd's
+ * transformed filters would hold 4x the filters in memory (~200 MB to conv5_1) in each of
+ * them for little gain.
+ */
+export function extractDirect(vgg: VGG19Features, g: Graph, x: Tensor, layers: readonly string[]): Map<string, Tensor> {
+  const algorithm = F.convDefaults.algorithm;
+  F.convDefaults.algorithm = 'direct';
+  try {
+    return vgg.extract(new Ctx(g, { root: vgg }), vggInput(g, x), layers);
+  } finally {
+    F.convDefaults.algorithm = algorithm;
+  }
+}
+
 export class StyleNet {
   private cache = new ProgramCache(6);
+  /** The compiled-program cache, shared with the tiled path (tiled.ts). */
+  readonly programs = (key: string, build: () => Promise<Program>): Promise<Program> => this.cache.get(key, build);
   constructor(
     readonly vgg: VGG19Features,
     /** Identifies the weights in cache keys. */
@@ -95,17 +112,7 @@ export class StyleNet {
     const prog = await this.cache.get(key, () => {
       const g = new Graph();
       const x = g.input('image', [1, 3, h, w]);
-      const ctx = new Ctx(g, { root: this.vgg });
-      // Run once per scale: direct convolutions, as the Winograd filter transforms would hold
-      // 4x the filters in memory (~200 MB to conv5_1) in each of these programs for little gain.
-      const algorithm = F.convDefaults.algorithm;
-      F.convDefaults.algorithm = 'direct';
-      let f: Map<string, Tensor>;
-      try {
-        f = this.vgg.extract(ctx, vggInput(g, x), [...new Set([...acts, ...grams])]);
-      } finally {
-        F.convDefaults.algorithm = algorithm;
-      }
+      const f = extractDirect(this.vgg, g, x, [...new Set([...acts, ...grams])]);
       const outs: Record<string, Tensor> = {};
       for (const l of acts) outs[`act_${l}`] = f.get(l)!;
       for (const l of grams) outs[`gram_${l}`] = gram(f.get(l)!);

@@ -59,6 +59,8 @@ export interface StyleSettings {
   scales: number;
   threads?: number;
   lbfgsHistory: number;
+  /** Images above tileSize² pixels are evaluated in windows of at most that many (tiles.ts). */
+  tileSize: number;
 }
 
 export interface StyleSettingsInput extends Partial<Omit<StyleSettings, 'styleLayerWeights' | 'normalizeLayers'>> {
@@ -78,9 +80,17 @@ export const DEFAULTS = {
   init: 'content',
   seed: 0,
   saveEvery: 0,
-  scales: 1,
   lbfgsHistory: 100,
+  tileSize: 1024,
 };
+
+/**
+ * Without --scales: one scale up to 1024 px; above, coarse-to-fine from about 512 px, so a
+ * 2048 px job spends most iterations where they are cheap (3 scales: 512, 1024, 2048).
+ */
+export function autoScales(size: number): number {
+  return size <= 1024 ? 1 : 1 + Math.ceil(Math.log2(size / 512) - 1e-9);
+}
 
 /** An empty list is allowed only where its cost has weight 0 (the explore experiments). */
 export function parseLayers(spec: string | readonly string[], what: string, allowEmpty = false): string[] {
@@ -156,8 +166,9 @@ export function resolveSettings(o: StyleSettingsInput, nStyles: number, randomWe
     pooling,
     seed: o.seed ?? DEFAULTS.seed,
     saveEvery: positiveInt('--save-every', o.saveEvery ?? DEFAULTS.saveEvery, 0),
-    scales: positiveInt('--scales', o.scales ?? DEFAULTS.scales),
+    scales: positiveInt('--scales', o.scales ?? autoScales(o.size ?? DEFAULTS.size)),
     threads: o.threads,
     lbfgsHistory: positiveInt('--lbfgs-history', o.lbfgsHistory ?? DEFAULTS.lbfgsHistory),
+    tileSize: positiveInt('--tile-size', o.tileSize ?? DEFAULTS.tileSize, 64),
   };
 }

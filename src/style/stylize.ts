@@ -7,6 +7,8 @@ import { Rng } from '../nn/index.js';
 import { Adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import { StyleNet, meanSquare, type Coefficients, type CostValues, type Targets } from './objective.js';
+import { tiledFeatures, tiledObjective } from './tiled.js';
+import { planTiles } from './tiles.js';
 import { resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
 import { loadVgg, type WeightsSpec } from './vgg.js';
 
@@ -109,12 +111,21 @@ async function run(
     const [h, w] = [content.height, content.width];
     size = [h, w];
 
-    const cFeat = await net.features(content.data, h, w, s.contentLayers, []);
+    // Each scale compiles programs for its own size; the previous scale's (and their memory) go.
+    await net.release();
+    const layers = [...s.contentLayers, ...s.styleLayers];
+    const features = (img: RawImage, acts: readonly string[], grams: readonly string[]) => {
+      const plan = planTiles(img.height, img.width, layers, s.tileSize ** 2);
+      return plan
+        ? tiledFeatures(net.vgg, net.programs, net.weightsId, plan, img.data, acts, grams, s.threads)
+        : net.features(img.data, img.height, img.width, acts, grams);
+    };
+    const cFeat = await features(content, s.contentLayers, []);
     const grams = new Map<string, Float32Array>();
     for (const [i, st] of styleImages.entries()) {
       const sd = sizeForLongestSide(st.width, st.height, Math.max(16, Math.round(side * s.styleScale)));
       const simg = resizeRaw(st, sd.width, sd.height);
-      const f = await net.features(simg.data, simg.height, simg.width, [], s.styleLayers);
+      const f = await features(simg, [], s.styleLayers);
       const b = s.styleBlendWeights[i] / blendSum;
       for (const l of s.styleLayers) {
         const gi = f.grams.get(l)!;
@@ -136,7 +147,11 @@ async function run(
 
     x = x ? resizeRaw(x, w, h, 'bilinear') : await initialImage(s, content, notice);
     const image = x.data;
-    const objective = await net.objective(h, w, s.contentLayers, s.styleLayers);
+    const plan = planTiles(h, w, layers, s.tileSize ** 2);
+    if (plan) notice(`${w}x${h}: evaluating in ${plan.rows.length * plan.cols.length} windows of ${plan.tw}x${plan.th} (--tile-size ${s.tileSize})`);
+    const objective = plan
+      ? await tiledObjective(net.vgg, net.programs, net.weightsId, plan, s.contentLayers, s.styleLayers, s.threads)
+      : await net.objective(h, w, s.contentLayers, s.styleLayers);
     const f = async (v: Float32Array) => {
       const r = await objective(v, targets, coef);
       last = { total: r.total, content: r.content, style: r.style, tv: r.tv };

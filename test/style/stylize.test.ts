@@ -73,3 +73,33 @@ test('options: presets, overrides and clear errors', () => {
   assert.throws(() => resolveSettings({ styleLayers: ['pool1'] }, 1, true), /pooling layer/);
   assert.throws(() => resolveSettings({ styleBlendWeights: [1] }, 2, true), /1 weights for 2 style images/);
 });
+
+test('a tiled run follows the one-pass run and says it tiles', async () => {
+  const content = await demoScene('landscape', { width: 120, height: 90 });
+  const style = await demoScene('swirls', { width: 80, height: 60 });
+  const base = { content, styles: [style], size: 120, iterations: 8, weights: 'random', styleLayers: ['relu1_1', 'relu2_1', 'relu3_1'], contentLayers: ['relu3_1'] };
+  const one = await stylize(base);
+  const notices: string[] = [];
+  const tiled = await stylize({ ...base, tileSize: 64 }, { notice: (m) => notices.push(m) });
+  assert.ok(notices.some((m) => /windows of/.test(m)), notices.join('\n'));
+  for (const k of ['total', 'content', 'style'] as const) {
+    const [a, b] = [one.report.final[k], tiled.report.final[k]];
+    assert.ok(Math.abs(a - b) <= 1e-3 * a, `${k}: one pass ${a}, tiled ${b}`);
+  }
+  // Float rounding differs (window sums, Winograd tiles), and eight L-BFGS steps amplify it a little.
+  let d = 0;
+  let mean = 0;
+  for (let i = 0; i < one.image.data.length; i++) {
+    const e = Math.abs(one.image.data[i] - tiled.image.data[i]);
+    d = Math.max(d, e);
+    mean += e / one.image.data.length;
+  }
+  assert.ok(d < 1e-2 && mean < 2e-4, `images differ by up to ${d}, ${mean} on average`);
+});
+
+test('large sizes default to coarse-to-fine', () => {
+  assert.equal(resolveSettings({}, 1, true).scales, 1);
+  assert.equal(resolveSettings({ size: 1024 }, 1, true).scales, 1);
+  assert.equal(resolveSettings({ size: 2048 }, 1, true).scales, 3);
+  assert.equal(resolveSettings({ size: 2048, scales: 1 }, 1, true).scales, 1);
+});

@@ -1,0 +1,238 @@
+/**
+ * Style-transfer features and cost for images larger than one window (see tiles.ts).
+ *
+ * The style cost is not a sum over windows (it squares the difference of whole-image Gram
+ * matrices), so an evaluation takes two passes: the windows' interior Grams are summed into
+ * G; then, with M = ∂J/∂G fixed, each window back-propagates the linear term <M, G_window>
+ * plus its content term, whose gradients add up to the exact whole-image gradient.
+ */
+import { F, Graph, Program, grad, type Tensor } from '../engine/index.js';
+import type { VGG19Features } from '../models/vgg19.js';
+import { Ctx } from '../nn/index.js';
+import type { Coefficients, CostValues, Targets } from './objective.js';
+import { gram } from './costs.js';
+import { extractDirect, vggInput } from './objective.js';
+import {
+  addWindow,
+  cropWindow,
+  interiorMask,
+  layerSize,
+  placeInterior,
+  windowOfLayer,
+  type Span,
+  type TilePlan,
+} from './tiles.js';
+
+export type ProgramSource = (key: string, build: () => Promise<Program>) => Promise<Program>;
+
+function* windows(plan: TilePlan): Generator<[Span, Span]> {
+  for (const r of plan.rows) for (const c of plan.cols) yield [r, c];
+}
+
+/** Per-layer masks of each window, computed once per plan. */
+function masksFor(plan: TilePlan, layers: readonly string[]): Map<string, Float32Array>[] {
+  return [...windows(plan)].map(([r, c]) => new Map(layers.map((l) => [l, interiorMask(l, plan, r, c)])));
+}
+
+/** The interior-mask input of layer l ([1,1,h,w], broadcast over channels), one per graph. */
+function maskInputs(g: Graph): (l: string, a: Tensor) => Tensor {
+  const made = new Map<string, Tensor>();
+  return (l, a) => {
+    let m = made.get(l);
+    if (!m) made.set(l, (m = g.input(`mask_${l}`, [1, 1, a.shape[2], a.shape[3]])));
+    return m;
+  };
+}
+
+/**
+ * Whole-image activations (`acts`) and Gram matrices (`grams`) of an image computed window
+ * by window: the same results as one pass, in the memory of one window.
+ */
+export async function tiledFeatures(
+  vgg: VGG19Features,
+  programs: ProgramSource,
+  key: string,
+  plan: TilePlan,
+  image: Float32Array,
+  acts: readonly string[],
+  grams: readonly string[],
+  threads?: number,
+): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
+  const layers = [...new Set([...acts, ...grams])];
+  const prog = await programs(`tilefeatures|${key}|${plan.th}x${plan.tw}|${acts}|${grams}`, () => {
+    const g = new Graph();
+    const x = g.input('image', [1, 3, plan.th, plan.tw]);
+    const mask = maskInputs(g);
+    const f = extractDirect(vgg, g, x, layers);
+    const outs: Record<string, Tensor> = {};
+    for (const l of acts) outs[`act_${l}`] = f.get(l)!;
+    for (const l of grams) outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
+    return Program.create(outs, { threads });
+  });
+  const outActs = new Map<string, Float32Array>();
+  const channels = new Map<string, number>();
+  for (const l of acts) {
+    const t = prog.outputs.get(`act_${l}`)!;
+    channels.set(l, t.shape[1]);
+    outActs.set(l, new Float32Array(t.shape[1] * layerSize(l, plan.height) * layerSize(l, plan.width)));
+  }
+  const outGrams = new Map<string, Float64Array>();
+  const masks = masksFor(plan, grams);
+  const buf = new Float32Array(3 * plan.th * plan.tw);
+  let i = 0;
+  for (const [r, c] of windows(plan)) {
+    const feeds: Record<string, Float32Array> = { image: cropWindow(image, 3, plan, r, c, buf) };
+    for (const l of grams) feeds[`mask_${l}`] = masks[i].get(l)!;
+    const res = await prog.run(feeds);
+    for (const l of acts) placeInterior(l, plan, r, c, channels.get(l)!, res[`act_${l}`], outActs.get(l)!);
+    for (const l of grams) accumulate(outGrams, l, res[`gram_${l}`]);
+    i++;
+  }
+  return { acts: outActs, grams: new Map([...outGrams].map(([l, v]) => [l, Float32Array.from(v)])) };
+}
+
+function accumulate(into: Map<string, Float64Array>, l: string, v: Float32Array): void {
+  let a = into.get(l);
+  if (!a) into.set(l, (a = new Float64Array(v.length)));
+  for (let j = 0; j < v.length; j++) a[j] += v[j];
+}
+
+/**
+ * J(G) and dJ/dG of an image tiled by `plan`, with the same targets and coefficients as the
+ * one-pass objective (content targets are whole-image activations).
+ */
+export async function tiledObjective(
+  vgg: VGG19Features,
+  programs: ProgramSource,
+  key: string,
+  plan: TilePlan,
+  contentLayers: readonly string[],
+  styleLayers: readonly string[],
+  threads?: number,
+) {
+  const gramProg = styleLayers.length === 0 ? null : await programs(`tilegrams|${key}|${plan.th}x${plan.tw}|${styleLayers}`, () => {
+    const g = new Graph();
+    const x = g.input('image', [1, 3, plan.th, plan.tw]);
+    const mask = maskInputs(g);
+    const f = extractDirect(vgg, g, x, styleLayers);
+    const outs: Record<string, Tensor> = {};
+    for (const l of styleLayers) outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
+    return Program.create(outs, { threads });
+  });
+  const gradProg = await programs(`tilecost|${key}|${plan.th}x${plan.tw}|${contentLayers}|${styleLayers}`, async () => {
+    const g = new Graph();
+    const x = g.input('image', [1, 3, plan.th, plan.tw]);
+    const mask = maskInputs(g);
+    const f = vgg.extract(new Ctx(g, { root: vgg }), vggInput(g, x), [...new Set([...contentLayers, ...styleLayers])]);
+    // content: Σ_l k_l Σ mask (a_G − a_C)², k_l already holding 1/(4 nH nW nC) of the whole image.
+    let content: Tensor = g.scalar(0);
+    for (const l of contentLayers) {
+      const a = f.get(l)!;
+      const d = F.sub(a, g.input(`content_${l}`, a.shape));
+      const s = F.reduceSum(F.mul(F.square(d), mask(l, a)));
+      content = F.add(content, F.mul(s, g.input(`k_content_${l}`, [])));
+    }
+    // style: the linear term <M_l, G_window>, whose gradient is the window's share of dJ/dG.
+    let linear: Tensor = F.mul(content, g.input('alpha', []));
+    for (const l of styleLayers) {
+      const a = f.get(l)!;
+      const c = a.shape[1];
+      const G = gram(F.mul(a, mask(l, a)));
+      linear = F.add(linear, F.reduceSum(F.mul(G, g.input(`M_${l}`, [c, c]))));
+    }
+    const [gx] = grad(linear, [x]);
+    const p = await Program.create({ content, grad: gx }, { threads, memPattern: false, allowConstantOutputs: true });
+    await p.run(Object.fromEntries(p.inputs.map((t) => [t.name, new Float32Array(t.size)])));
+    return p;
+  });
+  const allLayers = [...new Set([...contentLayers, ...styleLayers])];
+  const masks = masksFor(plan, allLayers);
+  const contentIn = new Map(gradProg.inputs.filter((t) => t.name.startsWith('content_')).map((t) => [t.name.slice(8), t]));
+  const contentBufs = new Map([...contentIn].map(([l, t]) => [l, new Float32Array(t.size)]));
+  // k_content per layer times J_content's 1/(4 nH nW nC) of the whole image.
+  const contentScale = new Map(
+    [...contentIn].map(([l, t]) => [l, 1 / (4 * t.shape[1] * layerSize(l, plan.height) * layerSize(l, plan.width))]),
+  );
+  const img = new Float32Array(3 * plan.th * plan.tw);
+
+  return async (image: Float32Array, t: Targets, k: Coefficients): Promise<CostValues & { grad: Float32Array }> => {
+    // Pass 1: the generated image's whole-image Grams.
+    const G = new Map<string, Float64Array>();
+    let i = 0;
+    for (const [r, c] of gramProg ? windows(plan) : []) {
+      const feeds: Record<string, Float32Array> = { image: cropWindow(image, 3, plan, r, c, img) };
+      for (const l of styleLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
+      const res = await gramProg!.run(feeds);
+      for (const l of styleLayers) accumulate(G, l, res[`gram_${l}`]);
+      i++;
+    }
+    // J_style and M = β ∂J_style/∂G.
+    let style = 0;
+    const M = new Map<string, Float32Array>();
+    for (const l of styleLayers) {
+      const gG = G.get(l)!;
+      const gS = t.grams.get(l)!;
+      const c = Math.round(Math.sqrt(gS.length));
+      const hw = layerSize(l, plan.height) * layerSize(l, plan.width);
+      const norm = 4 * c * c * hw * hw;
+      const kl = k.style.get(l)!;
+      const m = new Float32Array(gS.length);
+      let s = 0;
+      for (let j = 0; j < gS.length; j++) {
+        const d = gG[j] - gS[j];
+        s += d * d;
+        m[j] = (k.beta * kl * 2 * d) / norm;
+      }
+      style += (kl * s) / norm;
+      M.set(l, m);
+    }
+    // Pass 2: each window's content term and share of the gradient.
+    const gradient = new Float32Array(image.length);
+    let content = 0;
+    i = 0;
+    for (const [r, c] of windows(plan)) {
+      const feeds: Record<string, Float32Array> = {
+        image: cropWindow(image, 3, plan, r, c, img),
+        alpha: new Float32Array([k.alpha]),
+      };
+      for (const l of allLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
+      for (const l of contentLayers) {
+        const ch = contentIn.get(l)!.shape[1];
+        feeds[`content_${l}`] = windowOfLayer(l, plan, r, c, ch, t.content.get(l)!, contentBufs.get(l)!);
+        feeds[`k_content_${l}`] = new Float32Array([k.content.get(l)! * contentScale.get(l)!]);
+      }
+      for (const l of styleLayers) feeds[`M_${l}`] = M.get(l)!;
+      const res = await gradProg.run(feeds);
+      content += res.content[0];
+      addWindow(gradient, 3, plan, r, c, res.grad);
+      i++;
+    }
+    const tv = tvAddGrad(image, 3, plan.height, plan.width, k.gamma, gradient);
+    return { total: k.alpha * content + k.beta * style + k.gamma * tv, content, style, tv, grad: gradient };
+  };
+}
+
+/** J_tv of a [C, h, w] image, adding γ ∂J_tv/∂x into `grad` (the graph's J_tv, in plain loops). */
+export function tvAddGrad(x: Float32Array, channels: number, h: number, w: number, gamma: number, grad: Float32Array): number {
+  let tv = 0;
+  for (let c = 0; c < channels; c++) {
+    const o = c * h * w;
+    for (let y = 0; y < h; y++) {
+      for (let i = o + y * w; i < o + y * w + w; i++) {
+        if (y + 1 < h) {
+          const d = x[i + w] - x[i];
+          tv += d * d;
+          grad[i + w] += 2 * gamma * d;
+          grad[i] -= 2 * gamma * d;
+        }
+        if (i + 1 < o + y * w + w) {
+          const d = x[i + 1] - x[i];
+          tv += d * d;
+          grad[i + 1] += 2 * gamma * d;
+          grad[i] -= 2 * gamma * d;
+        }
+      }
+    }
+  }
+  return tv;
+}
