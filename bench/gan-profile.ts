@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/gan-profile.ts [pix2pix256|cyclegan128]`: one training step with
+ * `node --import tsx bench/gan-profile.ts [pix2pix256|cyclegan128|cyclegan256] [weight-grad method]`: one training step with
  * ORT's profiler on, summed by op type and by layer (the node's label), to see where a step's
  * time goes. Steps are timed after one warm-up run.
  */
@@ -49,7 +49,8 @@ if (which === 'pix2pix256') {
     D_B: defineD({ netD: 'basic' }, { rng }),
   };
   const step = new CycleGANStep(nets, { gan_mode: 'lsgan', lr: 0.0002, beta1: 0.5, threads, rng });
-  const batch = { real_A: image(128, 1), real_B: image(128, 2) };
+  const size = which === 'cyclegan256' ? 256 : 128;
+  const batch = { real_A: image(size, 1), real_B: image(size, 2) };
   run = () => step.optimizeParameters(batch);
 }
 await run();

@@ -3,6 +3,7 @@
  * and 256 px, one pix2pix step (unet_256, batch norm) at 256 px, and generator inference at
  * 256 and 512 px, side by side with the official PyTorch code in one run. The official code
  * comes from a checkout given by AI_ART_OFFICIAL (see bench/gan_peer.py); without it, ours only.
+ * Options: --steps N (timed steps, median), --only cyclegan128,cyclegan256,pix2pix256, --threads N.
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -15,10 +16,12 @@ import { Rng } from '../src/nn/index.js';
 import { median } from './peer.js';
 
 const args = process.argv.slice(2);
-const STEPS = Number(args[args.indexOf('--steps') + 1] || 3);
+const STEPS = args.includes('--steps') ? Number(args[args.indexOf('--steps') + 1]) : 3;
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
 const official = process.env.AI_ART_OFFICIAL;
-const threads = os.availableParallelism();
+// --threads 1 compares both sides on one core: far steadier than two threads when another
+// process shares the machine (OpenMP and ORT thread pools both stall when a worker is descheduled).
+const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : os.availableParallelism();
 
 function image(size: number, seed: number) {
   const rng = new Rng(seed);

@@ -7,10 +7,11 @@
  *   G step:   (with the D just updated) G_GAN = GAN(D(cat(A, fake_B)), real),
  *             G_L1 = L1(fake_B, B)·λL1
  *
- * The D session runs G forward (G's weights fed, no gradient) and gives D's gradients; the
- * G session runs G again with the same dropout masks — so the same fake_B — and D with its
- * new weights, and gives G's gradients. G's batch-norm statistics are taken from the first
- * pass only, since PyTorch runs G once.
+ * All in one session: G runs once, D's gradients feed an Adam step inside the graph (D is
+ * small: 2.8M parameters against G's 54M), and the G loss is taken through D with those new
+ * weights, gradient-stopped as PyTorch's updated leaves are. G's Adam step runs in JS on the
+ * gradients that come out. Two sessions (one for D, one for G, G run twice) cost a G forward
+ * and a session round trip more.
  */
 import { F, Graph, type Program, type Tensor } from '../engine/index.js';
 import { Rng, sampleDropout, type Module } from '../nn/index.js';
@@ -58,6 +59,8 @@ interface Compiled {
   program: Program;
   G: Bound;
   D: Bound;
+  /** D with the weights after its step, as the G loss sees it. */
+  Dn: Bound;
   fakeShape: readonly number[];
 }
 
@@ -71,7 +74,7 @@ export class Pix2PixStep {
     threads?: number;
     checkFinite: boolean;
   };
-  private cache = new Map<string, Promise<{ d: Compiled; g: Compiled }>>();
+  private cache = new Map<string, Promise<Compiled>>();
 
   constructor(
     readonly nets: Pix2PixNets,
@@ -99,8 +102,8 @@ export class Pix2PixStep {
     real_A: ImageBatch,
     real_B: ImageBatch,
   ): Promise<{ name: string; shape: readonly number[]; p: number }[]> {
-    const { g } = await this.compiled(real_A, real_B);
-    return g.G.ctx.dropout.map((d) => ({ name: d.input.name, shape: d.input.shape, p: d.p }));
+    const c = await this.compiled(real_A, real_B);
+    return c.G.ctx.dropout.map((d) => ({ name: d.input.name, shape: d.input.shape, p: d.p }));
   }
 
   /**
@@ -125,30 +128,32 @@ export class Pix2PixStep {
     }
     assertTraining('G', this.nets.G);
     assertTraining('D', this.nets.D);
-    const { d, g } = await this.compiled(real_A, real_B);
-    const images = { real_A: real_A.data, real_B: real_B.data };
-    const masks = o.dropout ?? sampleDropout(d.G.ctx, this.opts.rng);
-    const check = { checkFinite: this.opts.checkFinite };
-
-    const dFeeds: Record<string, Float32Array> = { ...images, ...masks, ...d.G.feeds(), ...d.D.feeds() };
+    const c = await this.compiled(real_A, real_B);
+    const masks = o.dropout ?? sampleDropout(c.G.ctx, this.opts.rng);
+    const feeds: Record<string, Float32Array> = {
+      real_A: real_A.data,
+      real_B: real_B.data,
+      ...masks,
+      ...c.G.feeds(),
+      ...c.D.feeds(),
+      ...this.optimizers.D.inGraphFeeds(),
+    };
     if (this.opts.lambda_gp > 0)
-      dFeeds.alpha = Float32Array.from({ length: real_A.shape[0] }, () => this.opts.rng.next());
-    const rd = await d.program.run(dFeeds, check);
-    this.optimizers.D.step(rd);
-    applyBatchNormUpdates(d.G, rd);
-    applyBatchNormUpdates(d.D, rd);
-
-    const rg = await g.program.run({ ...images, ...masks, ...g.G.feeds(), ...g.D.feeds() }, check);
-    this.optimizers.G.step(rg);
-    applyBatchNormUpdates(g.D, rg);
+      feeds.alpha = Float32Array.from({ length: real_A.shape[0] }, () => this.opts.rng.next());
+    const r = await c.program.run(feeds, { checkFinite: this.opts.checkFinite });
+    this.optimizers.D.finishInGraph(r);
+    this.optimizers.G.step(r);
+    applyBatchNormUpdates(c.G, r);
+    applyBatchNormUpdates(c.D, r);
+    applyBatchNormUpdates(c.Dn, r);
     return {
       losses: {
-        G_GAN: scalar(rg, 'loss.G_GAN'),
-        G_L1: scalar(rg, 'loss.G_L1'),
-        D_real: scalar(rd, 'loss.D_real'),
-        D_fake: scalar(rd, 'loss.D_fake'),
+        G_GAN: scalar(r, 'loss.G_GAN'),
+        G_L1: scalar(r, 'loss.G_L1'),
+        D_real: scalar(r, 'loss.D_real'),
+        D_fake: scalar(r, 'loss.D_fake'),
       },
-      fake_B: imageOut(rd, 'fake_B', d.fakeShape),
+      fake_B: imageOut(r, 'fake_B', c.fakeShape),
     };
   }
 
@@ -158,43 +163,34 @@ export class Pix2PixStep {
     await Promise.all(
       all.map((c) =>
         c.then(
-          async (x) => void (await Promise.all([x.d.program.release(), x.g.program.release()])),
+          (x) => x.program.release(),
           () => undefined,
         ),
       ),
     );
   }
 
-  private compiled(a: ImageBatch, b: ImageBatch): Promise<{ d: Compiled; g: Compiled }> {
+  private compiled(a: ImageBatch, b: ImageBatch): Promise<Compiled> {
     const key = shapeKey(a, b);
     let c = this.cache.get(key);
     if (!c) {
-      c = Promise.all([this.compileD(a, b), this.compileG(a, b)]).then(([d, g]) => ({ d, g }));
+      c = this.compile(a, b);
       this.cache.set(key, c);
     }
     return c;
   }
 
-  private graphStart(
-    a: ImageBatch,
-    b: ImageBatch,
-  ): { g: Graph; G: Bound; D: Bound; realA: Tensor; realB: Tensor } {
-    const g = new Graph();
-    return {
-      g,
-      G: new Bound('G', this.nets.G, g),
-      D: new Bound('D', this.nets.D, g),
-      realA: g.input('real_A', a.shape),
-      realB: g.input('real_B', b.shape),
-    };
-  }
-
-  private compileD(a: ImageBatch, b: ImageBatch): Promise<Compiled> {
-    const { gan_mode, lambda_gp } = this.opts;
+  private compile(a: ImageBatch, bImg: ImageBatch): Promise<Compiled> {
+    const { gan_mode, lambda_gp, lambda_L1 } = this.opts;
     const built = buildWithZeroStats([this.nets.G, this.nets.D], () => {
-      const { g, G, D, realA, realB } = this.graphStart(a, b);
+      const g = new Graph();
+      const G = new Bound('G', this.nets.G, g);
+      const D = new Bound('D', this.nets.D, g);
+      const realA = g.input('real_A', a.shape);
+      const realB = g.input('real_B', bImg.shape);
       const fakeB = G.call(realA, 'G(real_A)');
       const fakeAB = F.concat([realA, fakeB], 1);
+      // D step (fake_B detached: only D's weights are differentiated here).
       const lossFake = ganLoss(D.call(fakeAB, 'D(fake_AB)'), false, gan_mode);
       const realAB = F.concat([realA, realB], 1);
       const lossReal = ganLoss(D.call(realAB, 'D(real_AB)'), true, gan_mode);
@@ -208,42 +204,27 @@ export class Pix2PixStep {
           }),
         );
       }
+      const gradD = D.gradOutputs(lossD);
+      const adamD = this.optimizers.D.inGraph(D, gradD);
+      // G step through D after its update.
+      const Dn = new Bound('Dn', this.nets.D, g, adamD.weights);
+      const lossGAN = ganLoss(Dn.call(F.concat([realA, fakeB], 1), 'Dn(fake_AB)'), true, gan_mode);
+      const lossL1 = F.mul(l1Loss(fakeB, realB), lambda_L1);
       const outputs: Record<string, Tensor> = {
         fake_B: fakeB,
         'loss.D_fake': lossFake,
         'loss.D_real': lossReal,
-        ...D.gradOutputs(lossD),
-        ...G.updateOutputs(),
-        ...D.updateOutputs(),
-      };
-      return { outputs, G, D, fakeShape: fakeB.shape };
-    });
-    return compile(built.outputs, this.opts.threads).then((program) => ({
-      program,
-      ...built,
-    }));
-  }
-
-  private compileG(a: ImageBatch, b: ImageBatch): Promise<Compiled> {
-    const { gan_mode, lambda_L1 } = this.opts;
-    const built = buildWithZeroStats([this.nets.G, this.nets.D], () => {
-      const { G, D, realA, realB } = this.graphStart(a, b);
-      const fakeB = G.call(realA, 'G(real_A)');
-      // G ran once in PyTorch (in forward()); its statistics were taken from the D session.
-      G.skipUpdates();
-      const lossGAN = ganLoss(D.call(F.concat([realA, fakeB], 1), 'D(fake_AB)'), true, gan_mode);
-      const lossL1 = F.mul(l1Loss(fakeB, realB), lambda_L1);
-      const outputs: Record<string, Tensor> = {
         'loss.G_GAN': lossGAN,
         'loss.G_L1': lossL1,
+        ...gradD,
+        ...adamD.outputs,
         ...G.gradOutputs(F.add(lossGAN, lossL1)),
+        ...G.updateOutputs(),
         ...D.updateOutputs(),
+        ...Dn.updateOutputs(),
       };
-      return { outputs, G, D, fakeShape: fakeB.shape };
+      return { outputs, G, D, Dn, fakeShape: fakeB.shape };
     });
-    return compile(built.outputs, this.opts.threads).then((program) => ({
-      program,
-      ...built,
-    }));
+    return compile(built.outputs, this.opts.threads).then((program) => ({ program, ...built }));
   }
 }

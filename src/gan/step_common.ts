@@ -3,8 +3,9 @@
  * their weights as fed inputs, Adam on each network's flattened parameters, and writing
  * batch-norm running statistics back after a step.
  */
-import { GraphError, Program, grad, type Graph, type Results, type Tensor } from '../engine/index.js';
-import { BatchNorm2d, Ctx, type Module, type Parameter } from '../nn/index.js';
+import { F, GraphError, Program, grad, type Graph, type Results, type Tensor } from '../engine/index.js';
+import { stopGradient } from '../engine/ops/stop_gradient.js';
+import { BatchNorm2d, Ctx, type CtxOptions, type Module, type Parameter } from '../nn/index.js';
 import { Adam, type AdamOptions } from '../optim/adam.js';
 
 /**
@@ -44,15 +45,32 @@ export function assertTraining(name: string, net: Module): void {
  * (so the compiled session is reused while the weights change), gradients are built only
  * when asked for, and batch-norm updates come out as extra outputs.
  */
+/** A Ctx whose parameters may be given tensors of the graph (weights computed in it). */
+class OverrideCtx extends Ctx {
+  constructor(
+    graph: Graph,
+    opts: CtxOptions,
+    private readonly over: ReadonlyMap<Parameter, Tensor>,
+  ) {
+    super(graph, opts);
+  }
+  override t(p: Parameter): Tensor {
+    return this.over.get(p) ?? super.t(p);
+  }
+}
+
 export class Bound {
   readonly ctx: Ctx;
   private updateStart = 0;
+  /** `weights` binds parameters to given tensors instead of fed inputs (see NetAdam.inGraph). */
   constructor(
     readonly name: string,
     readonly net: Module,
     graph: Graph,
+    weights?: ReadonlyMap<Parameter, Tensor>,
   ) {
-    this.ctx = new Ctx(graph, { root: net, prefix: `${name}.`, trainable: 'all' });
+    const opts: CtxOptions = { root: net, prefix: `${name}.`, trainable: 'all' };
+    this.ctx = weights ? new OverrideCtx(graph, opts, weights) : new Ctx(graph, opts);
   }
 
   /** Runs the network, labelling its nodes with the network's name for error messages. */
@@ -151,13 +169,16 @@ export function applyBatchNormUpdates(b: Bound, results: Results): void {
   });
 }
 
-/** Adam over one network's parameters laid end to end (namedParameters order), as torch.optim.Adam steps them. */
+/**
+ * Adam over one network's parameters laid end to end (namedParameters order), as
+ * torch.optim.Adam steps them. Each parameter is updated in place from its gradient output;
+ * no flat copies (for pix2pix's 57M parameters those copies cost more than Adam itself).
+ */
 export class NetAdam {
   readonly adam: Adam;
   readonly params: [string, Parameter][];
   readonly size: number;
-  private readonly x: Float32Array;
-  private readonly g: Float32Array;
+  private last: Float32Array[] = [];
   constructor(
     readonly name: string,
     net: Module,
@@ -166,13 +187,17 @@ export class NetAdam {
     this.params = Array.from(net.namedParameters());
     this.size = this.params.reduce((s, [, p]) => s + p.f32.length, 0);
     this.adam = new Adam(this.size, opts);
-    this.x = new Float32Array(this.size);
-    this.g = new Float32Array(this.size);
   }
 
-  /** The flat gradient of the last step (namedParameters order); reused, so copy it to keep it. */
+  /** The flat gradient of the last step (namedParameters order), assembled on each call. */
   get grad(): Float32Array {
-    return this.g;
+    const out = new Float32Array(this.size);
+    let o = 0;
+    for (const g of this.last) {
+      out.set(g, o);
+      o += g.length;
+    }
+    return out;
   }
 
   set lr(v: number) {
@@ -182,25 +207,89 @@ export class NetAdam {
     return this.adam.opts.lr;
   }
 
-  /** One step from the gradients in `results` (outputs grad.<name>.<key>). */
-  step(results: Results): void {
+  /**
+   * Adam inside the session, for a network whose new weights the same session uses again
+   * (pix2pix's G loss sees D after its step): from the gradient outputs `grads`
+   * (grad.<name>.<key>) and fed moments, the new weights as tensors (gradient-stopped: PyTorch
+   * holds them as leaves) and outputs for them and the moments, which `finishInGraph` stores.
+   * float32 arithmetic here against float64 in `step`: differences of an ulp of the update.
+   */
+  inGraph(b: Bound, grads: Record<string, Tensor>): { weights: Map<Parameter, Tensor>; outputs: Record<string, Tensor> } {
+    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.adam.opts;
+    const g = b.ctx.graph;
+    const stepSize = g.input(`adam.${this.name}.step_size`, []);
+    const bc2 = g.input(`adam.${this.name}.bc2`, []);
+    const weights = new Map<Parameter, Tensor>();
+    const outputs: Record<string, Tensor> = {};
+    for (const [k, p] of this.params) {
+      const x = b.ctx.inputs.get(p);
+      const gk = grads[`grad.${this.name}.${k}`];
+      if (!x || !gk) throw new GraphError(`${this.name}.${k}: no weight input or gradient for an in-graph Adam step`);
+      const m = F.add(F.mul(g.input(`adam.${this.name}.m.${k}`, p.shape), beta1), F.mul(gk, 1 - beta1));
+      const v = F.add(F.mul(g.input(`adam.${this.name}.v.${k}`, p.shape), beta2), F.mul(F.square(gk), 1 - beta2));
+      const x1 = F.sub(x, F.div(F.mul(m, stepSize), F.add(F.div(F.sqrt(v), bc2), eps)));
+      weights.set(p, stopGradient(x1));
+      outputs[`adam.${this.name}.x.${k}`] = x1;
+      outputs[`adam.${this.name}.m1.${k}`] = m;
+      outputs[`adam.${this.name}.v1.${k}`] = v;
+    }
+    return { weights, outputs };
+  }
+
+  /** Feeds for `inGraph`: the moments (views of the flat state) and this step's constants. */
+  inGraphFeeds(): Record<string, Float32Array> {
+    const { lr, beta1 = 0.9, beta2 = 0.999 } = this.adam.opts;
+    const t = this.adam.step + 1;
+    const feeds: Record<string, Float32Array> = {
+      [`adam.${this.name}.step_size`]: Float32Array.of(lr / (1 - beta1 ** t)),
+      [`adam.${this.name}.bc2`]: Float32Array.of(Math.sqrt(1 - beta2 ** t)),
+    };
     let o = 0;
     for (const [k, p] of this.params) {
+      const n = p.f32.length;
+      feeds[`adam.${this.name}.m.${k}`] = this.adam.m.subarray(o, o + n);
+      feeds[`adam.${this.name}.v.${k}`] = this.adam.v.subarray(o, o + n);
+      o += n;
+    }
+    return feeds;
+  }
+
+  /** Stores what `inGraph`'s outputs computed: weights, moments, the step count and the gradient. */
+  finishInGraph(results: Results): void {
+    const gs: Float32Array[] = [];
+    let o = 0;
+    for (const [k, p] of this.params) {
+      const get = (key: string): Float32Array => {
+        const r = results[key];
+        if (!r) throw new GraphError(`no output ${key}`);
+        return r;
+      };
+      p.f32.set(get(`adam.${this.name}.x.${k}`));
+      this.adam.m.set(get(`adam.${this.name}.m1.${k}`), o);
+      this.adam.v.set(get(`adam.${this.name}.v1.${k}`), o);
+      gs.push(get(`grad.${this.name}.${k}`));
+      o += p.f32.length;
+    }
+    this.adam.begin();
+    this.last = gs;
+  }
+
+  /** One step from the gradients in `results` (outputs grad.<name>.<key>). */
+  step(results: Results): void {
+    const gs = this.params.map(([k]) => {
       const key = `grad.${this.name}.${k}`;
       const g = results[key];
       if (!g) throw new GraphError(`no gradient output ${key}`);
+      return g;
+    });
+    this.adam.begin();
+    let o = 0;
+    this.params.forEach(([, p], i) => {
       const d = p.f32;
-      this.x.set(d, o);
-      this.g.set(g, o);
+      this.adam.updateAt(d, gs[i], o);
       o += d.length;
-    }
-    this.adam.update(this.x, this.g);
-    o = 0;
-    for (const [, p] of this.params) {
-      const d = p.f32;
-      d.set(this.x.subarray(o, o + d.length));
-      o += d.length;
-    }
+    });
+    this.last = gs;
   }
 }
 

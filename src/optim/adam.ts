@@ -20,17 +20,58 @@ export class Adam {
 
   /** One update of x in place from its gradient g. */
   update(x: Float32Array, g: Float32Array): void {
-    const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.opts;
+    this.begin();
+    this.updateAt(x, g, 0);
+  }
+
+  /**
+   * Starts a step whose segments then come through `updateAt`, so a network's parameters can
+   * be updated where they live instead of being copied into one flat vector and back.
+   */
+  begin(): void {
     this.step++;
+  }
+
+  /** Updates x (elements offset .. offset + x.length of the flat state) from g, in the current step. */
+  updateAt(x: Float32Array, g: Float32Array, offset: number): void {
+    const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.opts;
+    if (g.length !== x.length || offset + x.length > this.m.length)
+      throw new RangeError(`Adam: segment of ${x.length} at ${offset} does not fit (gradient ${g.length}, state ${this.m.length})`);
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = Math.sqrt(1 - beta2 ** this.step);
-    const stepSize = lr / bc1;
-    const { m, v } = this;
-    for (let i = 0; i < x.length; i++) {
-      const gi = g[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * gi;
-      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-      x[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2 + eps);
-    }
+    adamKernel(x, g, this.m, this.v, offset, beta1, beta2, lr / bc1, bc2, eps);
+  }
+}
+
+/**
+ * The loop on its own in a small sync function with every constant an argument: V8 keeps it
+ * tight there (see the note in lbfgs.ts). Same arithmetic (float64, float32 state) and
+ * roundings as before it was split out, so results do not change.
+ */
+function adamKernel(
+  x: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  offset: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  bc2: number,
+  eps: number,
+): void {
+  const n = x.length;
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const f = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    const j = offset + i;
+    // Rounded as the stores round them, so the update reads the same values it wrote.
+    const mj = f(beta1 * m[j] + c1 * gi);
+    const vj = f(beta2 * v[j] + c2 * gi * gi);
+    m[j] = mj;
+    v[j] = vj;
+    x[i] -= (stepSize * mj) / (Math.sqrt(vj) / bc2 + eps);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The MatMul lowerings of the conv weight gradient (conv_grad.ts: per-tap and im2col) against
+ * The MatMul lowerings of the conv weight gradient (conv_grad.ts: per-tap, im2col and shifted
+ * gradient) against
  * the Conv lowering, which gradcheck-conv.test.ts checks by finite differences, on the
  * geometries the models use and the odd ones (stride with odd sizes, dilation, groups,
  * batches, ConvTranspose with output padding, one output channel).
@@ -61,12 +62,15 @@ describe('conv weight gradient: MatMul lowerings agree with the Conv lowering', 
     ['groups 2, batch 2', false, [2, 4, 5, 5], [6, 2, 3, 3], { groups: 2, stride: 2, padding: 1 }],
     ['ConvTranspose 3x3 stride 2 output padding 1, batch 2', true, [2, 4, 3, 4], [4, 3, 3, 3], { stride: 2, padding: 1, outputPadding: 1 }],
     ['ConvTranspose output padding at the stride (below the dilation)', true, [1, 2, 4, 4], [2, 3, 3, 3], { dilation: 2, padding: 1, outputPadding: 1 }],
+    ['resnet output conv: 7x7, three output channels', false, [1, 8, 12, 11], [3, 8, 7, 7], {}],
+    ['few output channels with padding and a non-square kernel', false, [1, 5, 6, 7], [2, 5, 3, 4], { padding: [2, 1] }],
   ];
   for (const [name, transposed, xs, ws, opts] of cases) {
     test(name, async () => {
       const feeds = { x: rnd(size(xs)), w: rnd(size(ws)), r: rnd(size(outShape(transposed, xs, ws, opts))) };
       const ref = await weightGrad('conv', transposed, xs, ws, opts, feeds);
-      for (const method of ['taps', 'im2col', 'auto'] as const) {
+      // 'gshift' falls back to 'taps' where it does not apply (strides, dilations, batches).
+      for (const method of ['taps', 'im2col', 'gshift', 'auto'] as const) {
         const got = await weightGrad(method, transposed, xs, ws, opts, feeds);
         assert.equal(got.length, ref.length);
         const worst = got.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i])), 0);

@@ -25,6 +25,7 @@ import { concat, reshape, slice, transpose } from './shape.js';
 import { BLOCK, blockMask, fromBlocks, toBlocks } from './blocks.js';
 import { emitWinogradBlocked, winogradApplies } from './winograd.js';
 import { convWeightGradMatMul, weightGradMethod } from './conv_grad.js';
+import { trainWinogradApplies, winogradConvTrain } from './winograd_train.js';
 
 /** 'auto' picks Winograd where `winogradApplies` measured it faster; 'winograd' insists (or throws). */
 export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
@@ -285,7 +286,7 @@ function convWeightGrad(x: Tensor, g: Tensor, kh: number, kw: number, a: ConvAtt
     return concat(parts, 0);
   }
   const geo = { kh, kw, stride: a.stride, padding: a.padding, dilation: a.dilation };
-  const method = weightGradMethod(x, g);
+  const method = weightGradMethod(x, g, geo);
   if (method !== 'conv') return convWeightGradMatMul(x, g, geo, method);
   const xt = transpose(x, [1, 0, 2, 3]);
   const gt = transpose(g, [1, 0, 2, 3]);
@@ -301,6 +302,18 @@ function convWeightGrad(x: Tensor, g: Tensor, kh: number, kw: number, a: ConvAtt
   return transpose(cropped, [1, 0, 2, 3]);
 }
 
+/**
+ * Whether winograd_train.ts can compute this conv: 3x3, stride 1, any zero padding, one image,
+ * filters that are not frozen (those take the WinogradConv path, which folds their transform).
+ */
+function trainablePossible(x: Tensor, w: Tensor, a: ConvAttrs): boolean {
+  const one = (v: [number, number]) => v[0] === 1 && v[1] === 1;
+  return (
+    x.rank === 4 && x.shape[0] === 1 && x.dtype === 'float32' && w.rank === 4 && w.shape[1] === x.shape[1] && w.shape[2] === 3 && w.shape[3] === 3 &&
+    one(a.stride) && one(a.dilation) && a.groups === 1 && !isFrozen(w)
+  );
+}
+
 /** Whether the Winograd lowering can compute this conv: 3x3, stride 1, pad 1, one image, frozen filters. */
 function winogradPossible(x: Tensor, w: Tensor, a: ConvAttrs): boolean {
   const one = (v: [number, number], d: number) => v[0] === d && v[1] === d;
@@ -313,6 +326,12 @@ function winogradPossible(x: Tensor, w: Tensor, a: ConvAttrs): boolean {
 
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const a = attrsOf(opts);
+  if (a.algorithm === 'auto' && trainablePossible(x, w, a)) {
+    const [ho, wo] = [0, 1].map((i) => x.shape[2 + i] + 2 * a.padding[i] - 2);
+    if (ho >= 1 && wo >= 1 && trainWinogradApplies({ c: x.shape[1], k: w.shape[0], h: ho, w: wo })) {
+      return winogradConvTrain(x, w, b, a.padding);
+    }
+  }
   if (a.algorithm !== 'direct') {
     const possible = winogradPossible(x, w, a);
     if (a.algorithm === 'winograd' && !possible) {

@@ -18,7 +18,7 @@ export interface WeightGradGeometry {
   dilation: [number, number];
 }
 
-export type WeightGradMethod = 'taps' | 'im2col' | 'conv';
+export type WeightGradMethod = 'taps' | 'im2col' | 'conv' | 'gshift';
 
 /** Benchmarks and tests force one lowering; 'auto' is `weightGradMethod`'s measured rule. */
 export const weightGradDefaults: { method: 'auto' | WeightGradMethod } = { method: 'auto' };
@@ -38,8 +38,13 @@ export const weightGradDefaults: { method: 'auto' | WeightGradMethod } = { metho
  *   of note, no im2col copy).
  * 7x7 (the resnet stem, 3 channels) is a tie and goes to the Conv with the few-channel rule.
  */
-export function weightGradMethod(x: Tensor, g: Tensor): WeightGradMethod {
-  if (weightGradDefaults.method !== 'auto') return weightGradDefaults.method;
+export function weightGradMethod(x: Tensor, g: Tensor, geo?: WeightGradGeometry): WeightGradMethod {
+  const unit = (v: [number, number]) => v[0] === 1 && v[1] === 1;
+  const gshiftOk = !!geo && x.shape[0] === 1 && unit(geo.stride) && unit(geo.dilation);
+  if (weightGradDefaults.method !== 'auto') {
+    return weightGradDefaults.method === 'gshift' && !gshiftOk ? 'taps' : weightGradDefaults.method;
+  }
+  if (gshiftOk && g.shape[1] <= 4) return 'gshift';
   if (g.shape[1] === 1) return 'taps';
   if (x.shape[1] < 16) return 'conv';
   return 'im2col';
@@ -70,8 +75,33 @@ function tapSlices(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor[] {
   return taps;
 }
 
+/**
+ * For few output channels (the resnet generator's 64->3 7x7 output conv), stride 1, one image:
+ * instead of kh·kw shifted copies of the many-channel input, kh·kw shifted (zero-padded) copies
+ * of the few-channel gradient, and one MatMul with the padded input:
+ *   dW[k, c, i, j] = Σ_p xpad[c, p] · gshift_ij[k, p],  gshift_ij[k, r, s] = g[k, r - i, s - j].
+ * 64->3 7x7 at 128²: 30 (taps) / 54 (im2col) / 35 (Conv) CPU ms before, see notes/gan-speed.md.
+ */
+function convWeightGradShiftG(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor {
+  const [, c, h, w] = x.shape;
+  const [, k, ho, wo] = g.shape;
+  const { kh, kw, padding } = geo;
+  const hp = ho + kh - 1;
+  const wp = wo + kw - 1;
+  // Only the rows and columns the taps reach (the floor in the output size may leave some out).
+  const xp = pad(x, [0, 0, padding[0], padding[1], 0, 0, hp - padding[0] - h, wp - padding[1] - w]);
+  const shifted: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) shifted.push(pad(g, [0, 0, i, j, 0, 0, kh - 1 - i, kw - 1 - j]));
+  }
+  const gs = reshape(concat(shifted, 1), [kh * kw * k, hp * wp]);
+  const dw = matmul(reshape(xp, [c, hp * wp]), transposeLast(gs)); // [C, kh·kw·K]
+  return transpose(reshape(dw, [c, kh, kw, k]), [3, 0, 1, 2]);
+}
+
 /** dL/dw (K, C, kh, kw) of y = conv(x, w) with one group; x is (N, C, H, W), g is (N, K, Ho, Wo). */
-export function convWeightGradMatMul(x: Tensor, g: Tensor, geo: WeightGradGeometry, method: 'taps' | 'im2col'): Tensor {
+export function convWeightGradMatMul(x: Tensor, g: Tensor, geo: WeightGradGeometry, method: 'taps' | 'im2col' | 'gshift'): Tensor {
+  if (method === 'gshift') return convWeightGradShiftG(x, g, geo);
   const c = x.shape[1];
   const [n, k, ho, wo] = g.shape;
   const { kh, kw } = geo;
