@@ -39,9 +39,9 @@ async function timeSteps(run: () => Promise<unknown>): Promise<number> {
   return median(ts);
 }
 
-function peer(model: string, size: number, infer = ''): { step_seconds: number; infer_seconds: Record<string, number> } | null {
+function peer(model: string, size: number, infer = '', steps = STEPS): { step_seconds: number; infer_seconds: Record<string, number> } | null {
   if (!official) return null;
-  const r = spawnSync('/usr/bin/python3', [path.resolve('bench/gan_peer.py'), '--official', official, '--model', model, '--size', String(size), '--steps', String(STEPS), '--infer', infer, '--threads', String(threads)], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [path.resolve('bench/gan_peer.py'), '--official', official, '--model', model, '--size', String(size), '--steps', String(steps), '--infer', infer, '--threads', String(threads)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -82,4 +82,21 @@ if (!ONLY || ONLY.includes('pix2pix256')) {
   const ours = await timeSteps(() => step.optimizeParameters(batch));
   const p = peer('pix2pix', 256, '256');
   console.log(`pix2pix step 256x256: ai-art ${ours.toFixed(3)} s${ratio(ours, p?.step_seconds)}`);
+}
+
+// --only translate: generator inference alone (the official test's forward, no_grad), both models.
+if (ONLY?.includes('translate')) {
+  const gens = [
+    { model: 'cycle_gan', name: 'resnet_9blocks', G: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }) },
+    { model: 'pix2pix', name: 'unet_256', G: defineG({ netG: 'unet_256', norm: 'batch' }, { rng }) },
+  ];
+  for (const { model, name, G } of gens) {
+    const p = peer(model, 256, '256,512', 0);
+    const inf = new Inference({ G }, (ins, call) => ({ fake: call('G', ins.real) }), { threads });
+    for (const s of [256, 512]) {
+      const t = await timeSteps(() => inf.run({ real: image(s, 3) }));
+      console.log(`${name} translate ${s}x${s}: ai-art ${t.toFixed(3)} s${ratio(t, p?.infer_seconds[String(s)])}`);
+    }
+    await inf.release();
+  }
 }
