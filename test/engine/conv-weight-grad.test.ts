@@ -54,6 +54,9 @@ describe('conv weight gradient: MatMul lowerings agree with the Conv lowering', 
   const cases: [string, boolean, number[], number[], ConvTranspose2dOptions][] = [
     ['U-Net down: 4x4 stride 2 padding 1', false, [1, 16, 8, 8], [8, 16, 4, 4], { stride: 2, padding: 1 }],
     ['U-Net up: ConvTranspose 4x4 stride 2 padding 1', true, [1, 8, 3, 3], [8, 16, 4, 4], { stride: 2, padding: 1 }],
+    // im2col of 4x4 stride 2 is a one-hot depthwise Conv: batches, odd sizes, output padding.
+    ['4x4 stride 2 padding 1, batch 2, odd size', false, [2, 16, 9, 7], [5, 16, 4, 4], { stride: 2, padding: 1 }],
+    ['ConvTranspose 4x4 stride 2 output padding 1, batch 2', true, [2, 6, 3, 4], [6, 16, 4, 4], { stride: 2, padding: 1, outputPadding: 1 }],
     ['PatchGAN head: one output channel, 4x4 padding 1', false, [1, 16, 5, 6], [1, 16, 4, 4], { padding: 1 }],
     ['3x3 stride 2 on odd input, batch 2', false, [2, 5, 7, 7], [6, 5, 3, 3], { stride: 2, padding: 1 }],
     ['stride 3 leaving rows unused', false, [1, 3, 8, 9], [4, 3, 3, 3], { stride: 3 }],

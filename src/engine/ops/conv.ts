@@ -26,6 +26,7 @@ import { BLOCK, blockMask, fromBlocks, toBlocks } from './blocks.js';
 import { emitWinogradBlocked, winogradApplies } from './winograd.js';
 import { convWeightGradMatMul, weightGradMethod } from './conv_grad.js';
 import { trainWinogradApplies, winogradConvTrain } from './winograd_train.js';
+import { s1Winograd4Route, winogradConvS1 } from './conv_s2_winograd.js';
 
 /** 'auto' picks Winograd where `winogradApplies` measured it faster; 'winograd' insists (or throws). */
 export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
@@ -303,14 +304,16 @@ function convWeightGrad(x: Tensor, g: Tensor, kh: number, kw: number, a: ConvAtt
 }
 
 /**
- * Whether winograd_train.ts can compute this conv: 3x3, stride 1, any zero padding, one image,
- * filters that are not frozen (those take the WinogradConv path, which folds their transform).
+ * Whether winograd_train.ts can compute this conv: 3x3, stride 1, any zero padding, one image.
+ * Frozen pad-1 filters take the WinogradConv path below (blocked layout, folded transforms);
+ * frozen filters with other padding (the resnet blocks' reflect-padded convs at translation
+ * time) come here too, and ORT folds their constant filter transform at session creation.
  */
 function trainablePossible(x: Tensor, w: Tensor, a: ConvAttrs): boolean {
   const one = (v: [number, number]) => v[0] === 1 && v[1] === 1;
   return (
     x.rank === 4 && x.shape[0] === 1 && x.dtype === 'float32' && w.rank === 4 && w.shape[1] === x.shape[1] && w.shape[2] === 3 && w.shape[3] === 3 &&
-    one(a.stride) && one(a.dilation) && a.groups === 1 && !isFrozen(w)
+    one(a.stride) && one(a.dilation) && a.groups === 1 && (!isFrozen(w) || !one(a.padding))
   );
 }
 
@@ -332,6 +335,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv
       return winogradConvTrain(x, w, b, a.padding);
     }
   }
+  // The PatchGAN's 4x4 stride-1 layers: Winograd F(3x3, 4x4), conv_s2_winograd.ts.
+  if (a.algorithm === 'auto' && s1Winograd4Route(x, w, a) && !isFrozen(w)) return winogradConvS1(x, w, b, a.padding);
   if (a.algorithm !== 'direct') {
     const possible = winogradPossible(x, w, a);
     if (a.algorithm === 'winograd' && !possible) {

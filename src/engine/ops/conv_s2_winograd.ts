@@ -1,0 +1,184 @@
+/**
+ * Winograd F(m x m, r x r) for trainable stride-1 convolutions of one image, built from
+ * ordinary graph ops (Pad, Reshape, Transpose, Slice, Concat, MatMul) so that autodiff derives
+ * the input and weight gradients from them, as winograd_train.ts does for 3x3 filters with
+ * 4x4 blocks. Here the block is m (the output tile), the input tile n = m + r - 1, r - 1 <= m:
+ *
+ *   xb[p, q, C, i, j] = xpad[C, m·i + p, m·j + q]   (Reshape + Transpose of the padded input)
+ *   tile rows m·i .. m·i + n - 1 = block row i and the first r - 1 rows of block row i + 1
+ *   V[ξν, C, T] = Bᵀ d B,  U[ξν, K, C] = (G ⊗ G) w,  M = U @ V,  y = Aᵀ M A back into blocks
+ *
+ * so the forward, the input gradient (Uᵀ @ dM) and the weight gradient (dM @ Vᵀ) each cost
+ * n² instead of m²·r² products per tile and channel pair.
+ *
+ * Used for the 4x4 stride-1 convs of the PatchGAN discriminator (256->512 at 32² in pix2pix
+ * at 256 px, the single most expensive layer of that step: three forwards, three input and two
+ * weight gradients of 2.0 GMAC each) with F(3x3, 4x4): 36 instead of 144 products per tile.
+ *
+ * The stride-2 4x4 convs reduce to 2x2 stride-1 ones on the space-to-depth input (4C channels),
+ * and this construction then gives F(3x3, 2x2) or F(4x4, 2x2): measured slower than ORT's
+ * direct Conv at the U-Net's shapes (1 thread, CPU ms, fwd / fwd-less dx+dw: 64->128 at 128²
+ * direct 13 / 35, F(3,2) 24 / 46, F(4,2) 20.5 / 45; 256->512 at 32² direct 12 / 28, F(3,2)
+ * 30 / 156: 2.25-2.56x fewer products do not pay for the transforms of 4C-channel tiles and,
+ * with few tiles, of the [K, 4C] filters), so it is not used there.
+ */
+import { GraphError, type Tensor } from '../graph.js';
+import { add } from './elementwise.js';
+import { matmul } from './matmul.js';
+import { concat, pad, reshape, slice, transpose } from './shape.js';
+import { winogradMatrices } from './winograd.js';
+
+/** Knob for tests and benchmarks: 'auto' follows `s1Winograd4Applies`, 'off' never, 'on' always where possible. */
+export const s1Winograd4Defaults: { mode: 'auto' | 'on' | 'off' } = { mode: 'auto' };
+
+/** Output tile of the 4x4 filters' F(m, 4): n = 6, the points {0, ±1, ±2, ∞} of F(4, 3). */
+export const S1_WINOGRAD4_M = 3;
+
+export interface S1ConvShape {
+  c: number;
+  k: number;
+  /** Output height and width. */
+  h: number;
+  w: number;
+}
+
+/**
+ * Whether conv2d takes F(3x3, 4x4) for a trainable 4x4 stride-1 conv: measured a win for
+ * 256->512 at 31² out (121 tiles; notes/gan-speed-pix2pix.md); at 15² (CycleGAN 128, 25
+ * tiles) the per-run filter transform (~15 ms, 1 thread) would cost about what the direct conv
+ * does (~12 ms, scaled from 31²; not measured), so it stays direct.
+ */
+export function s1Winograd4Applies(s: S1ConvShape): boolean {
+  if (s1Winograd4Defaults.mode !== 'auto') return s1Winograd4Defaults.mode === 'on';
+  const tiles = Math.ceil(s.h / S1_WINOGRAD4_M) * Math.ceil(s.w / S1_WINOGRAD4_M);
+  return s.c >= 128 && s.k >= 128 && tiles >= 64;
+}
+
+interface Transforms {
+  m: number;
+  r: number;
+  n: number;
+  BT: Float32Array;
+  AT: Float32Array;
+  /** (G ⊗ G) as [n², r²]: row ξ·n+ν, column a·r+b holds G[ξ][a]·G[ν][b]. */
+  kron: Float32Array;
+}
+
+const cache = new Map<string, Transforms>();
+function transforms(m: number, r: number): Transforms {
+  const key = `${m},${r}`;
+  let t = cache.get(key);
+  if (t) return t;
+  const mats = winogradMatrices(m, r);
+  const n = m + r - 1;
+  const kron = new Float32Array(n * n * r * r);
+  for (let xi = 0; xi < n; xi++) {
+    for (let nu = 0; nu < n; nu++) {
+      for (let a = 0; a < r; a++) {
+        for (let b = 0; b < r; b++) kron[(xi * n + nu) * r * r + a * r + b] = mats.G[xi][a] * mats.G[nu][b];
+      }
+    }
+  }
+  t = { m, r, n, BT: Float32Array.from(mats.BT.flat()), AT: Float32Array.from(mats.AT.flat()), kron };
+  cache.set(key, t);
+  return t;
+}
+
+/** U = (G ⊗ G) w per filter tensor, [n², K, C]: D(fake) and D(real) share one per graph. */
+const transformed = new WeakMap<Tensor, Map<string, Tensor>>();
+function filterTransform(w: Tensor, t: Transforms): Tensor {
+  const key = `${t.m},${t.r}`;
+  let byTile = transformed.get(w);
+  if (!byTile) transformed.set(w, (byTile = new Map()));
+  let u = byTile.get(key);
+  if (u) return u;
+  const [k, c] = w.shape;
+  const { n, r } = t;
+  // The constant times wᵀ: ORT fuses the Transpose into a GEMM (transB) whose [n², K, C] result
+  // the products use as it is, and transposed (Uᵀ @ dM) by a transA fusion. Computing
+  // (w · (G ⊗ G)ᵀ)ᵀ instead left ORT a [K, C, n²] -> [n², C, K] Transpose, ~80-100 ms at
+  // 256->512 (1 thread), for a GEMM only 16 deep either way.
+  const wt = transpose(reshape(w, [k * c, r * r]), [1, 0]);
+  u = reshape(matmul(w.graph.constant(t.kron, [n * n, r * r], `winograd${t.m}_${r}_kron`), wt), [n * n, k, c]);
+  byTile.set(key, u);
+  return u;
+}
+
+/**
+ * y = conv2d(x, w, b) for x [1, C, H, W], w [K, C, r, r], stride 1, zero padding (ph, pw), by
+ * Winograd F(m x m, r x r): y is [1, K, H + 2ph - r + 1, W + 2pw - r + 1].
+ */
+export function winogradConvS1(x: Tensor, w: Tensor, b: Tensor | null, padding: [number, number], m: number = S1_WINOGRAD4_M): Tensor {
+  const g = x.graph;
+  const [nb, c, h, wd] = x.shape;
+  const [k, cw, r, r2] = w.shape;
+  if (nb !== 1 || cw !== c || r !== r2 || r - 1 > m) {
+    throw new GraphError(`winogradConvS1: needs one image and square r x r filters with r - 1 <= ${m}, got ${x} * ${w}`);
+  }
+  const t = transforms(m, r);
+  const n = t.n;
+  const ho = h + 2 * padding[0] - r + 1;
+  const wo = wd + 2 * padding[1] - r + 1;
+  if (ho < 1 || wo < 1) throw new GraphError(`winogradConvS1: input ${x} is too small for ${r}x${r} filters`);
+  const th = Math.ceil(ho / m);
+  const tw = Math.ceil(wo / m);
+  const tiles = th * tw;
+  // Zero padding on the far side up to whole blocks, one block more than there are tiles
+  // (r - 1 <= m keeps it non-negative).
+  const hb = m * (th + 1);
+  const wb = m * (tw + 1);
+  const xp = pad(x, [0, 0, padding[0], padding[1], 0, 0, hb - h - padding[0], wb - wd - padding[1]]);
+  const xb = transpose(reshape(xp, [c, th + 1, m, tw + 1, m]), [2, 4, 0, 1, 3]); // [m, m, C, th+1, tw+1]
+  const bt = g.constant(t.BT, [n, n], `winograd${m}_${r}_BT`);
+  const at = g.constant(t.AT, [m, n], `winograd${m}_${r}_AT`);
+
+  const d1 = concat(
+    [
+      slice(xb, [{ axis: 3, start: 0, end: th }]),
+      slice(xb, [
+        { axis: 0, start: 0, end: r - 1 },
+        { axis: 3, start: 1, end: th + 1 },
+      ]),
+    ],
+    0,
+  ); // [n, m, C, th, tw+1]
+  const e1 = reshape(matmul(bt, reshape(d1, [n, m * c * th * (tw + 1)])), [n, m, c, th, tw + 1]);
+  const d2 = concat(
+    [
+      slice(e1, [{ axis: 4, start: 0, end: tw }]),
+      slice(e1, [
+        { axis: 1, start: 0, end: r - 1 },
+        { axis: 4, start: 1, end: tw + 1 },
+      ]),
+    ],
+    1,
+  ); // [n, n, C, th, tw]
+  const v = reshape(matmul(bt, reshape(d2, [n, n, c * tiles])), [n * n, c, tiles]);
+  const mm = matmul(filterTransform(w, t), v); // [n², K, T]
+  const o1 = reshape(matmul(at, reshape(mm, [n, n * k * tiles])), [m, n, k * tiles]);
+  const o2 = reshape(matmul(at, o1), [m, m, k, th, tw]);
+  const yb = reshape(transpose(o2, [2, 3, 0, 4, 1]), [1, k, th * m, tw * m]);
+  const y = th * m === ho && tw * m === wo ? yb : slice(yb, [{ axis: 2, start: 0, end: ho }, { axis: 3, start: 0, end: wo }]);
+  return b ? add(y, reshape(b, [1, k, 1, 1])) : y;
+}
+
+/**
+ * Whether conv2d should compute conv(x, w) with these attributes by `winogradConvS1` with
+ * F(3x3, 4x4): one float32 image, 4x4 filters, stride and dilation 1, one group, and a shape
+ * `s1Winograd4Applies` accepts. The caller also checks the filters are trainable (frozen ones
+ * would rather fold their transform once, which this composed form does not rely on).
+ */
+export function s1Winograd4Route(
+  x: Tensor,
+  w: Tensor,
+  a: { stride: [number, number]; dilation: [number, number]; groups: number; padding: [number, number] },
+): boolean {
+  const one = (v: [number, number]) => v[0] === 1 && v[1] === 1;
+  const ok =
+    x.rank === 4 && x.shape[0] === 1 && x.dtype === 'float32' && w.rank === 4 && w.shape[1] === x.shape[1] &&
+    w.shape[2] === 4 && w.shape[3] === 4 && one(a.stride) && one(a.dilation) && a.groups === 1;
+  if (!ok) return false;
+  const [ho, wo] = [0, 1].map((i) => x.shape[2 + i] + 2 * a.padding[i] - 3);
+  return ho >= 1 && wo >= 1 && s1Winograd4Applies({ c: x.shape[1], k: w.shape[0], h: ho, w: wo });
+}
+

@@ -1,0 +1,96 @@
+/**
+ * Winograd F(m x m, r x r) for trainable stride-1 convs (conv_s2_winograd.ts) against ORT's
+ * direct Conv: forward, input, weight and bias gradients from autodiff through the composed
+ * ops, for the PatchGAN's 4x4 filters (F(3x3, 4x4)) with padding 1 (partial tiles) and 0
+ * (filled tiles), rectangular inputs, and the 2x2 and 3x3 filters the same code builds. The
+ * second run feeds other weights through the same session, as a training step does. Then
+ * finite differences on a small case, and conv2d's routing of the D layer to it.
+ *
+ * Tolerance: max |Δ| ≤ 5e-5 · max|direct| (F(3,4) on the points {0, ±1, ±2, ∞} is ~1e-6
+ * relative in float32); a wrong transform, tile gather or its adjoint is off by order 1.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { F, Graph, Program, grad } from '../../src/engine/index.js';
+import { topoSort } from '../../src/engine/graph.js';
+import { s1Winograd4Applies, s1Winograd4Defaults, winogradConvS1 } from '../../src/engine/ops/conv_s2_winograd.js';
+import { gradcheck, rng } from '../helpers/gradcheck.js';
+
+const rand = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
+
+function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (const v of a) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+async function compare(c: number, k: number, h: number, w: number, r: number, padding: number, m: number): Promise<void> {
+  const ho = h + 2 * padding - r + 1;
+  const wo = w + 2 * padding - r + 1;
+  const build = (wino: boolean) => {
+    const g = new Graph();
+    const x = g.input('x', [1, c, h, w]);
+    const wt = g.input('w', [k, c, r, r]);
+    const b = g.input('b', [k]);
+    const seed = g.input('seed', [1, k, ho, wo]);
+    const y = wino ? winogradConvS1(x, wt, b, [padding, padding], m) : F.conv2d(x, wt, b, { padding, algorithm: 'direct' });
+    // A non-uniform upstream gradient, so every tile and tap gets its own weight.
+    const loss = F.reduceSum(F.mul(y, seed));
+    const [gx, gw, gb] = grad(loss, [x, wt, b]);
+    const convOfW = topoSort([y]).some((n) => n.type === 'Conv' && n.inputs[1] === wt);
+    return { outputs: { y, gx, gw, gb }, convOfW };
+  };
+  const wino = build(true);
+  const direct = build(false);
+  assert.ok(!wino.convOfW && direct.convOfW);
+  const [pw, pd] = await Promise.all([Program.create(wino.outputs, { threads: 2 }), Program.create(direct.outputs, { threads: 2 })]);
+  try {
+    for (const seedNo of [1, 2]) {
+      const rr = rng(seedNo * 7919 + c * 31 + h);
+      const feeds = { x: rand(c * h * w, rr), w: rand(k * c * r * r, rr), b: rand(k, rr), seed: rand(k * ho * wo, rr) };
+      const [a, d] = await Promise.all([pw.run(feeds), pd.run(feeds)]);
+      for (const key of ['y', 'gx', 'gw', 'gb'] as const) {
+        assert.equal(a[key].length, d[key].length, key);
+        const scale = maxAbs(d[key]);
+        let err = 0;
+        for (let i = 0; i < a[key].length; i++) err = Math.max(err, Math.abs(a[key][i] - d[key][i]));
+        assert.ok(err <= 5e-5 * scale, `F(${m},${r}) ${c}->${k} ${h}x${w} pad ${padding} run ${seedNo}: ${key} max |Δ| ${err} vs scale ${scale}`);
+      }
+    }
+  } finally {
+    await Promise.all([pw.release(), pd.release()]);
+  }
+}
+
+test('F(3x3, 4x4), padding 1: the PatchGAN layer shape, partial tiles (31 = 3·10 + 1)', () => compare(6, 5, 32, 32, 4, 1, 3));
+test('F(3x3, 4x4), padding 0, filled tiles', () => compare(4, 3, 15, 15, 4, 0, 3));
+test('F(3x3, 4x4), padding 1, rectangular', () => compare(3, 4, 9, 14, 4, 1, 3));
+test('F(3x3, 2x2) and F(4x4, 3x3) from the same construction', async () => {
+  await compare(5, 4, 12, 11, 2, 0, 3);
+  await compare(4, 6, 13, 10, 3, 1, 4);
+});
+
+test('F(3x3, 4x4) gradients match finite differences', async () => {
+  await gradcheck(
+    (_g, [x, w, b]) => winogradConvS1(x, w, b, [1, 1]),
+    [{ shape: [1, 2, 7, 8] }, { shape: [3, 2, 4, 4] }, { shape: [3] }],
+    { elementwiseLimit: 96 },
+  );
+});
+
+test('conv2d routes the PatchGAN 256->512 4x4 stride-1 layer at 32² to it, not small or frozen ones', () => {
+  assert.ok(s1Winograd4Applies({ c: 256, k: 512, h: 31, w: 31 }));
+  assert.ok(!s1Winograd4Applies({ c: 64, k: 128, h: 31, w: 31 }));
+  assert.ok(!s1Winograd4Applies({ c: 256, k: 512, h: 6, w: 6 }));
+  const route = (frozen: boolean, k: number) => {
+    const g = new Graph();
+    const x = g.input('x', [1, 256, 32, 32]);
+    const w = frozen ? g.constant(new Float32Array(k * 256 * 16), [k, 256, 4, 4]) : g.input('w', [k, 256, 4, 4]);
+    const y = F.conv2d(x, w, null, { padding: 1 });
+    assert.deepEqual(y.shape, [1, k, 31, 31]);
+    return topoSort([y]).some((n) => n.type === 'Conv');
+  };
+  assert.equal(route(false, 512), s1Winograd4Defaults.mode === 'off');
+  assert.ok(route(true, 512), 'frozen filters keep the direct Conv');
+  assert.ok(route(false, 1), 'the one-channel head keeps the direct Conv');
+});
