@@ -8,7 +8,7 @@ import { Adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import { StyleNet, meanSquare, type Coefficients, type CostValues, type Targets } from './objective.js';
 import { tiledFeatures, tiledObjective } from './tiled.js';
-import { planTiles } from './tiles.js';
+import { layerStride, planTiles } from './tiles.js';
 import { resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
 import { loadVgg, type WeightsSpec } from './vgg.js';
 
@@ -104,8 +104,9 @@ async function run(
   let size: [number, number] = [0, 0];
   const blendSum = s.styleBlendWeights.reduce((a, b) => a + b, 0);
 
+  const layers = [...s.contentLayers, ...s.styleLayers];
   for (let k = 0; k < s.scales && !hooks.signal?.aborted; k++) {
-    const side = Math.max(16, Math.round(s.size / 2 ** (s.scales - 1 - k)));
+    const side = Math.max(minLongSide(contentFull, layers), Math.round(s.size / 2 ** (s.scales - 1 - k)));
     const dims = sizeForLongestSide(contentFull.width, contentFull.height, side);
     const content = resizeRaw(contentFull, dims.width, dims.height);
     const [h, w] = [content.height, content.width];
@@ -113,7 +114,6 @@ async function run(
 
     // Each scale compiles programs for its own size; the previous scale's (and their memory) go.
     await net.release();
-    const layers = [...s.contentLayers, ...s.styleLayers];
     const features = (img: RawImage, acts: readonly string[], grams: readonly string[]) => {
       const plan = planTiles(img.height, img.width, layers, s.tileSize ** 2);
       return plan
@@ -123,7 +123,7 @@ async function run(
     const cFeat = await features(content, s.contentLayers, []);
     const grams = new Map<string, Float32Array>();
     for (const [i, st] of styleImages.entries()) {
-      const sd = sizeForLongestSide(st.width, st.height, Math.max(16, Math.round(side * s.styleScale)));
+      const sd = sizeForLongestSide(st.width, st.height, Math.max(minLongSide(st, layers), Math.round(side * s.styleScale)));
       const simg = resizeRaw(st, sd.width, sd.height);
       const f = await features(simg, [], s.styleLayers);
       const b = s.styleBlendWeights[i] / blendSum;
@@ -203,6 +203,15 @@ async function run(
     interrupted: hooks.signal?.aborted ?? false,
   };
   return { image: out, report };
+}
+
+/**
+ * The smallest longest side at which an image's short side still reaches the deepest layer
+ * (each pooling halves it; conv5_x needs 16 px), for coarse scales and small style scales.
+ */
+function minLongSide(img: { width: number; height: number }, layers: readonly string[]): number {
+  const need = Math.max(16, ...layers.map(layerStride));
+  return Math.ceil((need * Math.max(img.width, img.height)) / Math.min(img.width, img.height));
 }
 
 async function initialImage(s: StyleSettings, content: RawImage, notice: (m: string) => void): Promise<RawImage> {

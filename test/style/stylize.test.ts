@@ -103,3 +103,14 @@ test('large sizes default to coarse-to-fine', () => {
   assert.equal(resolveSettings({ size: 2048 }, 1, true).scales, 3);
   assert.equal(resolveSettings({ size: 2048, scales: 1 }, 1, true).scales, 1);
 });
+
+test('coarse scales of a wide picture keep its short side deep enough for conv5_1', async () => {
+  const content = await demoScene('landscape', { width: 96, height: 24 });
+  const sizes: number[][] = [];
+  const { image } = await stylize(
+    { content, styles: [content], size: 96, iterations: 3, scales: 3, weights: 'random', styleLayers: ['conv5_1'], contentLayers: ['conv5_1'] },
+    { onProgress: (p) => sizes.push(p.size) },
+  );
+  assert.equal(image.width, 96);
+  assert.ok(sizes.every(([h]) => h >= 16), JSON.stringify(sizes));
+});
