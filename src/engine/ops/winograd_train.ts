@@ -1,7 +1,7 @@
 /**
  * Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions whose filters are trained (fed inputs),
- * built from ordinary graph ops (Pad, Slice, Concat, MatMul, Reshape, Transpose) so that
- * autodiff derives the backward pass from them:
+ * built from ordinary graph ops (Pad, Conv with constant filters, MatMul, Reshape, Transpose;
+ * Slice and Concat in the blocked form) so that autodiff derives the backward pass from them:
  *
  *   V[ξν, C, T] = Bᵀ d B of every 6x6 input tile (T = th·tw tiles, 4x4 outputs each)
  *   U[ξν, K, C] = G w Gᵀ, one product of the filters with (G ⊗ G)ᵀ
@@ -14,14 +14,18 @@
  * here U is a cheap product per run (K·C·9·36 multiply-adds), shared by every call of the
  * same filters in one graph.
  *
- * The tiles are taken from the blocked layout of blocks.ts of the zero-padded input: tile row
- * i covers padded rows 4i .. 4i+5, i.e. block row i and the first two rows of block row i+1,
- * so the gather is two Slices and a Concat per axis (its adjoint, two Pads and an Add).
+ * Two forms of the tile transforms (`trainWinogradDefaults.impl`): 'conv' (the default, see
+ * winogradConvTrainConv) and 'blocks', which takes the tiles from the blocked layout of
+ * blocks.ts of the zero-padded input: tile row i covers padded rows 4i .. 4i+5, i.e. block row
+ * i and the first two rows of block row i+1, so the gather is two Slices and a Concat per axis
+ * (its adjoint, two Pads and an Add).
  */
 import type { Tensor } from '../graph.js';
 import { add } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, pad, reshape, slice, transpose } from './shape.js';
+import { conv2d } from './conv.js';
+import { reflectPad2d } from './reflect_pad.js';
 import { BLOCK, fromBlocks, toBlocks } from './blocks.js';
 import { WINOGRAD_M, winogradMatrices } from './winograd.js';
 
@@ -51,7 +55,11 @@ export interface TrainWinogradShape {
 }
 
 /** Knob for tests and benchmarks: 'auto' follows `trainWinogradApplies`, 'off' never, 'on' always where possible. */
-export const trainWinogradDefaults: { mode: 'auto' | 'on' | 'off' } = { mode: 'auto' };
+export const trainWinogradDefaults: { mode: 'auto' | 'on' | 'off'; impl: 'blocks' | 'conv'; reflectFold: boolean } = {
+  mode: 'auto',
+  impl: 'conv',
+  reflectFold: true,
+};
 
 /**
  * Whether conv2d takes this path for a trainable 3x3 stride-1 conv (measured in
@@ -80,6 +88,7 @@ function filterTransform(w: Tensor): Tensor {
  * y is [1, K, H + 2ph - 2, W + 2pw - 2].
  */
 export function winogradConvTrain(x: Tensor, w: Tensor, b: Tensor | null, padding: [number, number]): Tensor {
+  if (trainWinogradDefaults.impl === 'conv') return winogradConvTrainConv(x, w, b, padding);
   const g = x.graph;
   const [, c, h, wd] = x.shape;
   const k = w.shape[0];
@@ -121,4 +130,81 @@ export function winogradConvTrain(x: Tensor, w: Tensor, b: Tensor | null, paddin
   const o2 = reshape(matmul(at, o1), [M, M, k, th, tw]);
   const y = fromBlocks(o2, ho, wo);
   return b ? add(y, reshape(b, [1, k, 1, 1])) : y;
+}
+
+/** Bᵀ ⊗ Bᵀ as 36 filters of 6x6, [36, 1, 6, 6]: filter ξ·6+ν, tap (a, b) holds Bᵀ[ξ][a]·Bᵀ[ν][b]. */
+const BKRON = (() => {
+  const k = new Float32Array(N * N * N * N);
+  for (let xi = 0; xi < N; xi++) {
+    for (let nu = 0; nu < N; nu++) {
+      for (let a = 0; a < N; a++) {
+        for (let bb = 0; bb < N; bb++) k[((xi * N + nu) * N + a) * N + bb] = mats.BT[xi][a] * mats.BT[nu][bb];
+      }
+    }
+  }
+  return k;
+})();
+/** Aᵀ ⊗ Aᵀ as a [16, 36] matrix: row p·4+q, column ξ·6+ν. */
+const AKRON = (() => {
+  const k = new Float32Array(M * M * N * N);
+  for (let p = 0; p < M; p++) {
+    for (let q = 0; q < M; q++) {
+      for (let xi = 0; xi < N; xi++) {
+        for (let nu = 0; nu < N; nu++) k[(p * M + q) * N * N + xi * N + nu] = mats.AT[p][xi] * mats.AT[q][nu];
+      }
+    }
+  }
+  return k;
+})();
+
+/**
+ * The default form ('conv'): the input transform of every overlapping 6x6 tile is one strided
+ * Conv over the channels taken as a batch, V = Conv(x as [C, 1, H, W], Bᵀ⊗Bᵀ, stride 4) ->
+ * [C, 36, th, tw], and the output transform one MatMul with Aᵀ⊗Aᵀ into the blocked layout.
+ * Autodiff makes the gather's adjoint (the overlap-add of B dV Bᵀ) one ConvTranspose, where
+ * the blocked form costs Split, Pads and Adds, and ORT fuses the [C, 36, T] -> [36, C, T]
+ * Transpose into the products (FusedMatMul transBatch; dV takes one back for the
+ * ConvTranspose). The tile output placement stays a MatMul and DepthToSpace (a stride-4
+ * ConvTranspose instead would need M transposed to [K, 36, T] first, measured no faster).
+ * Per resnet block (two 256->256 convs at 64x64, with InstanceNorm, ReLU and reflection
+ * padding), forward and all gradients, 1 thread, CPU ms: blocked 148-156, this 138-142, with
+ * the ReflectPad fold (below) 133-137.
+ */
+function winogradConvTrainConv(x: Tensor, w: Tensor, b: Tensor | null, padding: [number, number]): Tensor {
+  const g = x.graph;
+  const [, c, h, wd] = x.shape;
+  const k = w.shape[0];
+  const ho = h + 2 * padding[0] - 2;
+  const wo = wd + 2 * padding[1] - 2;
+  const th = Math.ceil(ho / M);
+  const tw = Math.ceil(wo / M);
+  const t = th * tw;
+  const hp = M * th + 2;
+  const wp = M * tw + 2;
+  const xp = reflectSource(x, padding, hp, wp) ?? pad(x, [0, 0, padding[0], padding[1], 0, 0, hp - h - padding[0], wp - wd - padding[1]]);
+  const bk = g.constant(BKRON, [N * N, 1, N, N], 'winograd_BTxBT');
+  const at = g.constant(AKRON, [M * M, N * N], 'winograd_ATxAT');
+  const vc = conv2d(reshape(xp, [c, 1, hp, wp]), bk, null, { stride: M, algorithm: 'direct' }); // [C, 36, th, tw]
+  const v = transpose(reshape(vc, [c, N * N, t]), [1, 0, 2]); // [36, C, T]
+  const m = matmul(filterTransform(w), v); // [36, K, T]
+  const y = fromBlocks(reshape(matmul(at, reshape(m, [N * N, k * t])), [M, M, k, th, tw]), ho, wo);
+  return b ? add(y, reshape(b, [1, k, 1, 1])) : y;
+}
+
+/**
+ * The resnet blocks feed their convs a ReflectionPad2d(1) output; when the tiles fit it
+ * exactly, the same padding as the ReflectPad op of reflect_pad.ts, whose VJP folds the
+ * borders in two passes instead of the generic Pad VJP's ten. The Pad node is then left
+ * unused (a conv is its only consumer in the blocks).
+ */
+function reflectSource(x: Tensor, padding: [number, number], hp: number, wp: number): Tensor | null {
+  if (!trainWinogradDefaults.reflectFold || padding[0] !== 0 || padding[1] !== 0) return null;
+  if (x.shape[2] !== hp || x.shape[3] !== wp || x.source.kind !== 'node' || x.source.node.type !== 'Pad') return null;
+  const node = x.source.node;
+  const a = node.attrs as { mode?: string; pads?: readonly number[] };
+  const p = a.pads?.[2] ?? 0;
+  const same = a.pads?.length === 8 && a.pads.every((v, i) => v === (i % 4 >= 2 ? p : 0));
+  if (a.mode !== 'reflect' || !same || p < 1) return null;
+  const src = node.inputs[0];
+  return src.shape[2] >= 2 * p + 2 && src.shape[3] >= 2 * p + 2 ? reflectPad2d(src, p) : null;
 }
