@@ -10,6 +10,7 @@
  * relative in float32); a wrong transform, tile gather or its adjoint is off by order 1.
  */
 import { test } from 'node:test';
+import { assertSameOutputs } from '../helpers/compare.js';
 import assert from 'node:assert/strict';
 import { F, Graph, Program, grad } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
@@ -18,11 +19,6 @@ import { gradcheck, rng } from '../helpers/gradcheck.js';
 
 const rand = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
 
-function maxAbs(a: Float32Array): number {
-  let m = 0;
-  for (const v of a) m = Math.max(m, Math.abs(v));
-  return m;
-}
 
 async function compare(c: number, k: number, h: number, w: number, r: number, padding: number, m: number): Promise<void> {
   const ho = h + 2 * padding - r + 1;
@@ -49,13 +45,7 @@ async function compare(c: number, k: number, h: number, w: number, r: number, pa
       const rr = rng(seedNo * 7919 + c * 31 + h);
       const feeds = { x: rand(c * h * w, rr), w: rand(k * c * r * r, rr), b: rand(k, rr), seed: rand(k * ho * wo, rr) };
       const [a, d] = await Promise.all([pw.run(feeds), pd.run(feeds)]);
-      for (const key of ['y', 'gx', 'gw', 'gb'] as const) {
-        assert.equal(a[key].length, d[key].length, key);
-        const scale = maxAbs(d[key]);
-        let err = 0;
-        for (let i = 0; i < a[key].length; i++) err = Math.max(err, Math.abs(a[key][i] - d[key][i]));
-        assert.ok(err <= 5e-5 * scale, `F(${m},${r}) ${c}->${k} ${h}x${w} pad ${padding} run ${seedNo}: ${key} max |Δ| ${err} vs scale ${scale}`);
-      }
+      assertSameOutputs(a, d, ['y', 'gx', 'gw', 'gb'], 5e-5, `F(${m},${r}) ${c}->${k} ${h}x${w} pad ${padding} run ${seedNo}`);
     }
   } finally {
     await Promise.all([pw.release(), pd.release()]);

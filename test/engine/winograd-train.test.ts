@@ -9,6 +9,7 @@
  * winograd.test.ts). A wrong transform, tile gather or its adjoint is off by order 1.
  */
 import { test } from 'node:test';
+import { assertSameOutputs } from '../helpers/compare.js';
 import assert from 'node:assert/strict';
 import { F, Graph, Program, grad } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
@@ -23,11 +24,6 @@ function rng(seed: number): () => number {
 }
 const rand = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r());
 
-function maxAbs(a: Float32Array): number {
-  let m = 0;
-  for (const v of a) m = Math.max(m, Math.abs(v));
-  return m;
-}
 
 type Impl = typeof trainWinogradDefaults.impl;
 async function compare(c: number, k: number, h: number, w: number, padding: number, impl: Impl): Promise<void> {
@@ -73,13 +69,7 @@ async function compare(c: number, k: number, h: number, w: number, padding: numb
         seed: rand(k * ho * wo, r),
       };
       const [a, d] = await Promise.all([pw.run(feeds), pd.run(feeds)]);
-      for (const key of ['y', 'gx', 'gw', 'gb'] as const) {
-        assert.equal(a[key].length, d[key].length, key);
-        const scale = maxAbs(d[key]);
-        let err = 0;
-        for (let i = 0; i < a[key].length; i++) err = Math.max(err, Math.abs(a[key][i] - d[key][i]));
-        assert.ok(err <= 5e-5 * scale, `${impl} ${c}->${k} ${h}x${w} pad ${padding} run ${seedNo}: ${key} max |Δ| ${err} vs scale ${scale}`);
-      }
+      assertSameOutputs(a, d, ['y', 'gx', 'gw', 'gb'], 5e-5, `${impl} ${c}->${k} ${h}x${w} pad ${padding} run ${seedNo}`);
     }
   } finally {
     await Promise.all([pw.release(), pd.release()]);

@@ -83,20 +83,23 @@ function filterTransform(w: Tensor): Tensor {
   return u;
 }
 
+/** Sizes of a conv's output and its M x M output tiles (th x tw = t of them). */
+function geometry(x: Tensor, w: Tensor, padding: [number, number]) {
+  const [, c, h, wd] = x.shape;
+  const ho = h + 2 * padding[0] - 2;
+  const wo = wd + 2 * padding[1] - 2;
+  const th = Math.ceil(ho / M);
+  const tw = Math.ceil(wo / M);
+  return { g: x.graph, c, h, wd, k: w.shape[0], ho, wo, th, tw, t: th * tw };
+}
+
 /**
  * y = conv2d(x, w, b) for x [1, C, H, W], w [K, C, 3, 3], stride 1, zero padding (ph, pw):
  * y is [1, K, H + 2ph - 2, W + 2pw - 2].
  */
 export function winogradConvTrain(x: Tensor, w: Tensor, b: Tensor | null, padding: [number, number]): Tensor {
   if (trainWinogradDefaults.impl === 'conv') return winogradConvTrainConv(x, w, b, padding);
-  const g = x.graph;
-  const [, c, h, wd] = x.shape;
-  const k = w.shape[0];
-  const ho = h + 2 * padding[0] - 2;
-  const wo = wd + 2 * padding[1] - 2;
-  const th = Math.ceil(ho / M);
-  const tw = Math.ceil(wo / M);
-  const t = th * tw;
+  const { g, c, h, wd, k, ho, wo, th, tw, t } = geometry(x, w, padding);
   // Zero padding on the far side up to whole blocks, one block more than there are tiles.
   const xp = pad(x, [0, 0, padding[0], padding[1], 0, 0, BLOCK * (th + 1) - h - padding[0], BLOCK * (tw + 1) - wd - padding[1]]);
   const xb = toBlocks(xp); // [4, 4, C, th+1, tw+1]
@@ -171,14 +174,7 @@ const AKRON = (() => {
  * the ReflectPad fold (below) 133-137.
  */
 function winogradConvTrainConv(x: Tensor, w: Tensor, b: Tensor | null, padding: [number, number]): Tensor {
-  const g = x.graph;
-  const [, c, h, wd] = x.shape;
-  const k = w.shape[0];
-  const ho = h + 2 * padding[0] - 2;
-  const wo = wd + 2 * padding[1] - 2;
-  const th = Math.ceil(ho / M);
-  const tw = Math.ceil(wo / M);
-  const t = th * tw;
+  const { g, c, h, wd, k, ho, wo, th, tw, t } = geometry(x, w, padding);
   const hp = M * th + 2;
   const wp = M * tw + 2;
   const xp = reflectSource(x, padding, hp, wp) ?? pad(x, [0, 0, padding[0], padding[1], 0, 0, hp - h - padding[0], wp - wd - padding[1]]);
