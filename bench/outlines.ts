@@ -1,7 +1,8 @@
 /**
  * `npm run bench:outlines [-- --epochs N --decay N]`: a short pix2pix training run on the
- * paired dataset ../shared/datasets/outlines2people (person outline | photo, 256x256 halves)
- * with the official defaults, then the official test on its val split. Prints the mean L1
+ * paired dataset ../shared/datasets/outlines2people (each file holds photo | outline, 256x256
+ * halves) from outline to photo (--direction BtoA) with the official defaults otherwise, then
+ * the official test on its val split. Prints the mean L1
  * (pixels in [0,1]) of fake_B against real_B next to the copy-the-input baseline, and writes
  * a contact sheet of val results (out/outlines2people/sheet.png) and the HTML pages.
  */
@@ -18,7 +19,13 @@ if (!fs.existsSync(dataroot)) {
   process.exit(0);
 }
 const out = path.resolve('out/outlines2people');
-const common = { dataroot, name: 'outlines2people', model: 'pix2pix' as const, checkpoints_dir: path.join(out, 'checkpoints') };
+const common = {
+  dataroot,
+  name: 'outlines2people',
+  model: 'pix2pix' as const,
+  direction: 'BtoA' as const,
+  checkpoints_dir: path.join(out, 'checkpoints'),
+};
 
 const t0 = performance.now();
 let lastLine = '';
@@ -43,7 +50,7 @@ for (const [i, f] of test.files.entries()) {
   const [A, F, B] = await Promise.all(['real_A', 'fake_B', 'real_B'].map((k) => loadImage(pick(k))));
   fake += l1(F.data, B.data) / test.files.length;
   copy += l1(A.data, B.data) / test.files.length;
-  if (i < 4) sheet.push({ image: pick('real_A'), label: 'outline' }, { image: pick('fake_B'), label: 'pix2pix' }, { image: pick('real_B'), label: 'photo' });
+  if (i < 4) sheet.push({ image: pick('real_A'), label: 'outline (input)' }, { image: pick('fake_B'), label: 'pix2pix' }, { image: pick('real_B'), label: 'photo (target)' });
 }
 fs.writeFileSync(path.join(out, 'sheet.png'), await contactSheetPng(sheet, { columns: 6, cellSize: 192, title: `pix2pix on outlines2people, ${train.iterations} iterations (val)` }));
 console.log(
