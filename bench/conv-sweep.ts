@@ -6,6 +6,7 @@
  * layers of a 256x192 image.
  */
 import { F, Graph, Program, runtimeDefaults } from '../src/engine/index.js';
+import { cpuMedianMs, median } from './peer.js';
 
 runtimeDefaults.spinning = false;
 const DEFAULT = [
@@ -20,7 +21,6 @@ const DEFAULT = [
   '512,512,12,16',
 ];
 const configs = (process.argv.length > 2 ? process.argv.slice(2) : DEFAULT).map((s) => s.split(',').map(Number));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 let seed = 1;
 const rnd = (n: number, scale: number) =>
@@ -32,15 +32,9 @@ async function cpuMs(c: number, k: number, h: number, w: number, algorithm: 'dir
   const y = F.conv2d(x, g.constant(rnd(k * c * 9, 0.1), [k, c, 3, 3]), null, { padding: 1, algorithm });
   const p = await Program.create({ y });
   const feeds = { x: rnd(c * h * w, 1) };
-  const times: number[] = [];
-  for (let i = 0; i < 8; i++) {
-    const t = process.cpuUsage();
-    await p.run(feeds);
-    const d = process.cpuUsage(t);
-    if (i > 0) times.push((d.user + d.system) / 1000);
-  }
+  const ms = await cpuMedianMs(() => p.run(feeds), 7);
   await p.release();
-  return median(times);
+  return ms;
 }
 
 for (const [c, k, h, w] of configs) {

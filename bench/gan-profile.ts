@@ -6,9 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import ort from 'onnxruntime-node';
-import { CycleGANStep } from '../src/gan/cyclegan_step.js';
-import { Pix2PixStep } from '../src/gan/pix2pix_step.js';
-import { defineD, defineG } from '../src/models/define.js';
+import { cycleganBench, pix2pixBench } from './gan_setup.js';
 import { Rng } from '../src/nn/index.js';
 import { weightGradDefaults } from '../src/engine/ops/conv_grad.js';
 
@@ -33,26 +31,7 @@ const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (b: Uin
 };
 const threads = os.availableParallelism();
 const rng = new Rng(0);
-const image = (size: number, seed: number) => ({ data: new Rng(seed).fillUniform(new Float32Array(3 * size * size), -1, 1), shape: [1, 3, size, size] });
-let run: () => Promise<unknown>;
-if (which === 'pix2pix256') {
-  const G = defineG({ netG: 'unet_256', norm: 'batch' }, { rng });
-  const D = defineD({ netD: 'basic', norm: 'batch', input_nc: 6 }, { rng });
-  const step = new Pix2PixStep({ G, D }, { gan_mode: 'vanilla', lambda_L1: 100, lr: 0.0002, beta1: 0.5, threads, rng });
-  const batch = { real_A: image(256, 4), real_B: image(256, 5) };
-  run = () => step.optimizeParameters(batch);
-} else {
-  const nets = {
-    G_A: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
-    G_B: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
-    D_A: defineD({ netD: 'basic' }, { rng }),
-    D_B: defineD({ netD: 'basic' }, { rng }),
-  };
-  const step = new CycleGANStep(nets, { gan_mode: 'lsgan', lr: 0.0002, beta1: 0.5, threads, rng });
-  const size = which === 'cyclegan256' ? 256 : 128;
-  const batch = { real_A: image(size, 1), real_B: image(size, 2) };
-  run = () => step.optimizeParameters(batch);
-}
+const run: () => Promise<unknown> = which === 'pix2pix256' ? pix2pixBench(threads, rng).run : cycleganBench(which === 'cyclegan256' ? 256 : 128, threads, rng).run;
 await run();
 const t = performance.now();
 runMs = 0;

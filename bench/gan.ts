@@ -8,12 +8,11 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { CycleGANStep } from '../src/gan/cyclegan_step.js';
-import { Pix2PixStep } from '../src/gan/pix2pix_step.js';
 import { Inference } from '../src/gan/infer.js';
-import { defineD, defineG } from '../src/models/define.js';
+import { defineG } from '../src/models/define.js';
 import { Rng } from '../src/nn/index.js';
 import { median } from './peer.js';
+import { cycleganBench, image, pix2pixBench } from './gan_setup.js';
 
 const args = process.argv.slice(2);
 const STEPS = args.includes('--steps') ? Number(args[args.indexOf('--steps') + 1]) : 3;
@@ -22,11 +21,6 @@ const official = process.env.AI_ART_OFFICIAL;
 // --threads 1 compares both sides on one core: far steadier than two threads when another
 // process shares the machine (OpenMP and ORT thread pools both stall when a worker is descheduled).
 const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : os.availableParallelism();
-
-function image(size: number, seed: number) {
-  const rng = new Rng(seed);
-  return { data: rng.fillUniform(new Float32Array(3 * size * size), -1, 1), shape: [1, 3, size, size] };
-}
 
 async function timeSteps(run: () => Promise<unknown>): Promise<number> {
   await run(); // compiles the sessions
@@ -52,15 +46,8 @@ if (!official) console.log('AI_ART_OFFICIAL is not set: ours only (set it to a c
 const rng = new Rng(0);
 for (const size of [128, 256]) {
   if (ONLY && !ONLY.includes(`cyclegan${size}`)) continue;
-  const nets = {
-    G_A: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
-    G_B: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
-    D_A: defineD({ netD: 'basic' }, { rng }),
-    D_B: defineD({ netD: 'basic' }, { rng }),
-  };
-  const step = new CycleGANStep(nets, { gan_mode: 'lsgan', lr: 0.0002, beta1: 0.5, threads, rng });
-  const batch = { real_A: image(size, 1), real_B: image(size, 2) };
-  const ours = await timeSteps(() => step.optimizeParameters(batch));
+  const { nets, run } = cycleganBench(size, threads, rng);
+  const ours = await timeSteps(run);
   const p = peer('cycle_gan', size, size === 256 ? '256,512' : '');
   console.log(`CycleGAN step ${size}x${size}: ai-art ${ours.toFixed(3)} s${ratio(ours, p?.step_seconds)}`);
   if (size === 256) {
@@ -75,11 +62,7 @@ for (const size of [128, 256]) {
   }
 }
 if (!ONLY || ONLY.includes('pix2pix256')) {
-  const G = defineG({ netG: 'unet_256', norm: 'batch' }, { rng });
-  const D = defineD({ netD: 'basic', norm: 'batch', input_nc: 6 }, { rng });
-  const step = new Pix2PixStep({ G, D }, { gan_mode: 'vanilla', lambda_L1: 100, lr: 0.0002, beta1: 0.5, threads, rng });
-  const batch = { real_A: image(256, 4), real_B: image(256, 5) };
-  const ours = await timeSteps(() => step.optimizeParameters(batch));
+  const ours = await timeSteps(pix2pixBench(threads, rng).run);
   const p = peer('pix2pix', 256, '256');
   console.log(`pix2pix step 256x256: ai-art ${ours.toFixed(3)} s${ratio(ours, p?.step_seconds)}`);
 }

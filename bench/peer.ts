@@ -38,4 +38,16 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** Median CPU milliseconds (user + system) of `runs` calls after one untimed warm-up. */
+export async function cpuMedianMs(run: () => Promise<unknown>, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t = process.cpuUsage();
+    await run();
+    const d = process.cpuUsage(t);
+    if (i > 0) times.push((d.user + d.system) / 1000);
+  }
+  return median(times);
+}
+
 export { execFileSync };

@@ -8,6 +8,7 @@
  */
 import { F, Graph, Program, grad, runtimeDefaults } from '../src/engine/index.js';
 import { weightGradDefaults } from '../src/engine/ops/conv_grad.js';
+import { cpuMedianMs, median } from './peer.js';
 
 runtimeDefaults.spinning = false;
 const DEFAULT = [
@@ -22,7 +23,6 @@ const DEFAULT = [
   '3,64,134,134,7,1,0', '64,128,128,128,3,2,1', '128,256,64,64,3,2,1', '256,256,34,34,3,1,0',
 ];
 const configs = (process.argv.length > 2 ? process.argv.slice(2) : DEFAULT).map((s) => s.split(',').map(Number));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 let seed = 1;
 const rnd = (n: number) => Float32Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5);
 
@@ -37,16 +37,10 @@ async function cpuMs(cfg: number[], method: 'taps' | 'im2col' | 'conv' | 'fwd'):
   const [gw] = grad(F.reduceSum(F.mul(y, r)), [wt]);
   const prog = await Program.create(method === 'fwd' ? { y } : { gw });
   const feeds = { x: rnd(c * h * w), w: rnd(k * c * ks * ks), r: rnd(y.shape.reduce((a, b) => a * b, 1)) };
-  const times: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const t = process.cpuUsage();
-    await prog.run(feeds);
-    const d = process.cpuUsage(t);
-    if (i > 0) times.push((d.user + d.system) / 1000);
-  }
+  const ms = await cpuMedianMs(() => prog.run(feeds), 5);
   await prog.release();
   weightGradDefaults.method = 'auto';
-  return median(times);
+  return ms;
 }
 
 for (const cfg of configs) {

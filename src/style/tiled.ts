@@ -189,19 +189,18 @@ export async function tiledObjective(
     // Pass 2: each window's content term and share of the gradient.
     const gradient = new Float32Array(image.length);
     let content = 0;
+    // What every window is fed alike; the loop adds its own crop, masks and content target.
+    const shared: Record<string, Float32Array> = { alpha: new Float32Array([k.alpha]) };
+    for (const l of contentLayers) shared[`k_content_${l}`] = new Float32Array([k.content.get(l)! * contentScale.get(l)!]);
+    for (const l of styleLayers) shared[`M_${l}`] = M.get(l)!;
     i = 0;
     for (const [r, c] of windows(plan)) {
-      const feeds: Record<string, Float32Array> = {
-        image: cropWindow(image, 3, plan, r, c, img),
-        alpha: new Float32Array([k.alpha]),
-      };
+      const feeds: Record<string, Float32Array> = { ...shared, image: cropWindow(image, 3, plan, r, c, img) };
       for (const l of allLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
       for (const l of contentLayers) {
         const ch = contentIn.get(l)!.shape[1];
         feeds[`content_${l}`] = windowOfLayer(l, plan, r, c, ch, t.content.get(l)!, contentBufs.get(l)!);
-        feeds[`k_content_${l}`] = new Float32Array([k.content.get(l)! * contentScale.get(l)!]);
       }
-      for (const l of styleLayers) feeds[`M_${l}`] = M.get(l)!;
       const res = await gradProg.run(feeds);
       content += res.content[0];
       addWindow(gradient, 3, plan, r, c, res.grad);

@@ -26,67 +26,37 @@ function rng(seed: number): () => number {
 const randn = (n: number, r: () => number, scale = 1) =>
   Float32Array.from({ length: n }, () => 2 * r() * scale);
 
-/** y[k, i, j] = Σ_c Σ_uv w[k, c, u, v] x[c, i+u-1, j+v-1] + b[k], in float64. */
-function conv3x3Ref(
-  x: Float32Array,
-  w: Float32Array,
-  b: Float32Array | null,
-  c: number,
-  k: number,
-  h: number,
-  wd: number,
-): Float64Array {
-  const y = new Float64Array(k * h * wd);
-  for (let o = 0; o < k; o++) {
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < wd; j++) {
-        let s = b ? b[o] : 0;
-        for (let ci = 0; ci < c; ci++) {
+/**
+ * Every (output, filter, input) index triple of a 3x3 pad-1 convolution [c -> k, h x wd]: the
+ * forward sums w·x into y, the input gradient sums w·r into x, over the same taps.
+ */
+function forEachTap(c: number, k: number, h: number, wd: number, visit: (yi: number, wi: number, xi: number) => void): void {
+  for (let o = 0; o < k; o++)
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < wd; j++)
+        for (let ci = 0; ci < c; ci++)
           for (let u = 0; u < 3; u++) {
             const ii = i + u - 1;
             if (ii < 0 || ii >= h) continue;
             for (let v = 0; v < 3; v++) {
               const jj = j + v - 1;
-              if (jj < 0 || jj >= wd) continue;
-              s += w[((o * c + ci) * 3 + u) * 3 + v] * x[(ci * h + ii) * wd + jj];
+              if (jj >= 0 && jj < wd) visit((o * h + i) * wd + j, ((o * c + ci) * 3 + u) * 3 + v, (ci * h + ii) * wd + jj);
             }
           }
-        }
-        y[(o * h + i) * wd + j] = s;
-      }
-    }
-  }
+}
+
+/** y[k, i, j] = Σ_c Σ_uv w[k, c, u, v] x[c, i+u-1, j+v-1] + b[k], in float64. */
+function conv3x3Ref(x: Float32Array, w: Float32Array, b: Float32Array | null, c: number, k: number, h: number, wd: number): Float64Array {
+  const y = new Float64Array(k * h * wd);
+  if (b) for (let o = 0; o < k; o++) y.fill(b[o], o * h * wd, (o + 1) * h * wd);
+  forEachTap(c, k, h, wd, (yi, wi, xi) => (y[yi] += w[wi] * x[xi]));
   return y;
 }
 
 /** dL/dx of L = Σ r·conv(x), in float64. */
-function conv3x3InputGradRef(
-  r: Float32Array,
-  w: Float32Array,
-  c: number,
-  k: number,
-  h: number,
-  wd: number,
-): Float64Array {
+function conv3x3InputGradRef(r: Float32Array, w: Float32Array, c: number, k: number, h: number, wd: number): Float64Array {
   const gx = new Float64Array(c * h * wd);
-  for (let o = 0; o < k; o++) {
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < wd; j++) {
-        const g = r[(o * h + i) * wd + j];
-        for (let ci = 0; ci < c; ci++) {
-          for (let u = 0; u < 3; u++) {
-            const ii = i + u - 1;
-            if (ii < 0 || ii >= h) continue;
-            for (let v = 0; v < 3; v++) {
-              const jj = j + v - 1;
-              if (jj < 0 || jj >= wd) continue;
-              gx[(ci * h + ii) * wd + jj] += g * w[((o * c + ci) * 3 + u) * 3 + v];
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachTap(c, k, h, wd, (yi, wi, xi) => (gx[xi] += r[yi] * w[wi]));
   return gx;
 }
 
