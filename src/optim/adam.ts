@@ -1,21 +1,35 @@
+import { SimdAdamState } from './adam_simd.js';
+
 /** Adam as torch.optim.Adam (no weight decay, no amsgrad), on flat float32 vectors. */
 export interface AdamOptions {
   lr: number;
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /**
+   * 'simd' (the default where WebAssembly SIMD runs): float32 arithmetic in PyTorch's order,
+   * ~3x faster; 'js': a float64 JavaScript loop.
+   */
+  kernel?: 'simd' | 'js';
 }
 
 export class Adam {
   readonly m: Float32Array;
   readonly v: Float32Array;
   step = 0;
+  private readonly simd: SimdAdamState | null;
   constructor(
     size: number,
     public opts: AdamOptions,
   ) {
-    this.m = new Float32Array(size);
-    this.v = new Float32Array(size);
+    this.simd = opts.kernel === 'js' ? null : SimdAdamState.create(size);
+    this.m = this.simd?.m ?? new Float32Array(size);
+    this.v = this.simd?.v ?? new Float32Array(size);
+  }
+
+  /** Which update runs: 'simd' unless asked for 'js' or WebAssembly SIMD is unavailable. */
+  get kernel(): 'simd' | 'js' {
+    return this.simd ? 'simd' : 'js';
   }
 
   /** One update of x in place from its gradient g. */
@@ -36,9 +50,12 @@ export class Adam {
   updateAt(x: Float32Array, g: Float32Array, offset: number): void {
     const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.opts;
     if (g.length !== x.length || offset + x.length > this.m.length)
-      throw new RangeError(`Adam: segment of ${x.length} at ${offset} does not fit (gradient ${g.length}, state ${this.m.length})`);
+      throw new RangeError(
+        `Adam: segment of ${x.length} at ${offset} does not fit (gradient ${g.length}, state ${this.m.length})`,
+      );
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = Math.sqrt(1 - beta2 ** this.step);
+    if (this.simd) return this.simd.update(x, g, offset, { beta1, beta2, stepSize: lr / bc1, bc2, eps });
     adamKernel(x, g, this.m, this.v, offset, beta1, beta2, lr / bc1, bc2, eps);
   }
 }

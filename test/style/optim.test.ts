@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lbfgs } from '../../src/optim/lbfgs.js';
 import { Adam } from '../../src/optim/adam.js';
-import { assertClose, loadFixture } from '../helpers/fixtures.js';
+import { assertClose, loadFixture, type Fixture, type Tolerance } from '../helpers/fixtures.js';
 
 /** The fixture's function: sum(a x²) + 0.1 sum(x⁴) + sum(x[i] x[i-1]), in float32 like torch. */
 function objective(a: Float32Array) {
@@ -23,6 +23,18 @@ function objective(a: Float32Array) {
   };
 }
 
+/** The losses along the way and the final x against the fixture's. */
+function assertTrajectory(
+  fx: Fixture,
+  losses: number[],
+  x: Float32Array,
+  lossTol: Tolerance,
+  xTol: Tolerance,
+): void {
+  assertClose(Float32Array.from(losses), fx.tensors.losses.data as Float32Array, lossTol, 'losses');
+  assertClose(x, fx.tensors.x.data as Float32Array, xTol, 'final x');
+}
+
 test('L-BFGS follows torch.optim.LBFGS (no line search) evaluation by evaluation', async () => {
   const fx = loadFixture('optim/lbfgs');
   const a = fx.tensors.a.data as Float32Array;
@@ -36,25 +48,26 @@ test('L-BFGS follows torch.optim.LBFGS (no line search) evaluation by evaluation
     },
   });
   assert.equal(evals, Number(fx.meta.evaluations));
-  assertClose(Float32Array.from(losses), fx.tensors.losses.data as Float32Array, { atol: 1e-4, rtol: 1e-4 }, 'losses');
-  assertClose(x, fx.tensors.x.data as Float32Array, { atol: 1e-4, rtol: 1e-3 }, 'final x');
+  assertTrajectory(fx, losses, x, { atol: 1e-4, rtol: 1e-4 }, { atol: 1e-4, rtol: 1e-3 });
 });
 
-test('Adam matches torch.optim.Adam step by step', async () => {
-  const fx = loadFixture('optim/adam');
-  const a = fx.tensors.a.data as Float32Array;
-  const x = Float32Array.from(fx.tensors.x0.data as Float32Array);
-  const f = objective(a);
-  const adam = new Adam(x.length, { lr: Number(fx.meta.lr) });
-  const losses: number[] = [];
-  for (let i = 0; i < Number(fx.meta.steps); i++) {
-    const r = await f(x);
-    losses.push(r.loss);
-    adam.update(x, r.grad);
-  }
-  assertClose(Float32Array.from(losses), fx.tensors.losses.data as Float32Array, { atol: 1e-4, rtol: 1e-5 }, 'losses');
-  assertClose(x, fx.tensors.x.data as Float32Array, { atol: 1e-5, rtol: 1e-4 }, 'final x');
-});
+for (const kernel of ['simd', 'js'] as const) {
+  test(`Adam (${kernel} kernel) matches torch.optim.Adam step by step`, async () => {
+    const fx = loadFixture('optim/adam');
+    const a = fx.tensors.a.data as Float32Array;
+    const x = Float32Array.from(fx.tensors.x0.data as Float32Array);
+    const f = objective(a);
+    const adam = new Adam(x.length, { lr: Number(fx.meta.lr), kernel });
+    assert.equal(adam.kernel, kernel);
+    const losses: number[] = [];
+    for (let i = 0; i < Number(fx.meta.steps); i++) {
+      const r = await f(x);
+      losses.push(r.loss);
+      adam.update(x, r.grad);
+    }
+    assertTrajectory(fx, losses, x, { atol: 1e-4, rtol: 1e-5 }, { atol: 1e-5, rtol: 1e-4 });
+  });
+}
 
 test('L-BFGS stops early when aborted', async () => {
   const fx = loadFixture('optim/lbfgs');
