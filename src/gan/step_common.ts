@@ -212,7 +212,8 @@ export class NetAdam {
    * (pix2pix's G loss sees D after its step): from the gradient outputs `grads`
    * (grad.<name>.<key>) and fed moments, the new weights as tensors (gradient-stopped: PyTorch
    * holds them as leaves) and outputs for them and the moments, which `finishInGraph` stores.
-   * float32 arithmetic here against float64 in `step`: differences of an ulp of the update.
+   * float32 arithmetic as in `step`'s SIMD kernel (ORT may order or fuse it differently: an ulp
+   * of the update at most).
    */
   inGraph(b: Bound, grads: Record<string, Tensor>): { weights: Map<Parameter, Tensor>; outputs: Record<string, Tensor> } {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.adam.opts;
