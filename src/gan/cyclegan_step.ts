@@ -18,6 +18,7 @@ import { ganLoss, gradientPenalty, l1Loss, type GanMode } from './losses.js';
 import {
   Bound,
   NetAdam,
+  SessionCache,
   compile,
   adamOptions,
   applyBatchNormUpdates,
@@ -94,8 +95,8 @@ export class CycleGANStep {
   readonly opts: Required<Omit<CycleGANStepOptions, 'lr' | 'beta1' | 'beta2' | 'threads'>> & {
     threads?: number;
   };
-  private gCache = new Map<string, Promise<Compiled>>();
-  private dCache = new Map<string, Promise<Compiled>>();
+  private gCache = new SessionCache<Compiled>();
+  private dCache = new SessionCache<Compiled>();
 
   constructor(
     readonly nets: CycleGANNets,
@@ -134,13 +135,7 @@ export class CycleGANStep {
     checkBatch('real_A', real_A);
     checkBatch('real_B', real_B);
     for (const n of NETS) assertTraining(n, this.nets[n]);
-    const key = shapeKey(real_A, real_B);
-    let c = this.gCache.get(key);
-    if (!c) {
-      c = this.compileG(real_A, real_B);
-      this.gCache.set(key, c);
-    }
-    const { program, bound, shapes } = await c;
+    const { program, bound, shapes } = await this.compiledG(real_A, real_B);
     const feeds: Record<string, Float32Array> = { real_A: real_A.data, real_B: real_B.data };
     for (const n of NETS) Object.assign(feeds, bound[n].feeds());
     if (o.dropout) Object.assign(feeds, o.dropout);
@@ -180,12 +175,7 @@ export class CycleGANStep {
     for (const [k, v] of Object.entries(batch)) checkBatch(k, v);
     for (const n of ['D_A', 'D_B'] as const) assertTraining(n, this.nets[n]);
     const key = shapeKey(batch.real_A, batch.real_B, batch.fake_A, batch.fake_B);
-    let c = this.dCache.get(key);
-    if (!c) {
-      c = this.compileD(batch);
-      this.dCache.set(key, c);
-    }
-    const { program, bound } = await c;
+    const { program, bound } = await this.dCache.get(key, () => this.compileD(batch));
     const feeds: Record<string, Float32Array> = {
       real_A: batch.real_A.data,
       real_B: batch.real_B.data,
@@ -230,13 +220,7 @@ export class CycleGANStep {
     real_A: ImageBatch,
     real_B: ImageBatch,
   ): Promise<{ name: string; shape: readonly number[]; p: number }[]> {
-    const key = shapeKey(real_A, real_B);
-    let c = this.gCache.get(key);
-    if (!c) {
-      c = this.compileG(real_A, real_B);
-      this.gCache.set(key, c);
-    }
-    const { bound } = await c;
+    const { bound } = await this.compiledG(real_A, real_B);
     return [...bound.G_A.ctx.dropout, ...bound.G_B.ctx.dropout].map((d) => ({
       name: d.input.name,
       shape: d.input.shape,
@@ -245,17 +229,11 @@ export class CycleGANStep {
   }
 
   async release(): Promise<void> {
-    const all = [...this.gCache.values(), ...this.dCache.values()];
-    this.gCache.clear();
-    this.dCache.clear();
-    await Promise.all(
-      all.map((c) =>
-        c.then(
-          (x) => x.program.release(),
-          () => undefined,
-        ),
-      ),
-    );
+    await Promise.all([this.gCache.release(), this.dCache.release()]);
+  }
+
+  private compiledG(a: ImageBatch, b: ImageBatch): Promise<Compiled> {
+    return this.gCache.get(shapeKey(a, b), () => this.compileG(a, b));
   }
 
   private compileG(a: ImageBatch, b: ImageBatch): Promise<Compiled> {

@@ -19,6 +19,7 @@ import { ganLoss, gradientPenalty, l1Loss, type GanMode } from './losses.js';
 import {
   Bound,
   NetAdam,
+  SessionCache,
   compile,
   adamOptions,
   applyBatchNormUpdates,
@@ -31,26 +32,6 @@ import {
   type ImageBatch,
   type OptimizerOptions,
 } from './step_common.js';
-
-/**
- * ORT never lets a graph output alias another tensor, so a Reshape into an output is a copy:
- * G's weight gradients come out of MatMuls as [K, C·kh·kw] (conv_grad.ts) and were copied into
- * [K, C, kh, kw] outputs, 54M floats a step (~60 ms of Reshape kernels at 1 thread). The
- * values are the same in the same order and results are flat Float32Arrays, so the output can
- * be the Reshape's input.
- */
-function withoutOutputReshapes(outs: Record<string, Tensor>): Record<string, Tensor> {
-  const inner = (t: Tensor): Tensor => {
-    let u = t;
-    while (u.source.kind === 'node' && u.source.node.type === 'Reshape') {
-      const x = u.source.node.inputs[0];
-      if (x.source.kind !== 'node') break;
-      u = x;
-    }
-    return u;
-  };
-  return Object.fromEntries(Object.entries(outs).map(([k, t]) => [k, inner(t)]));
-}
 
 export interface Pix2PixNets {
   G: Module;
@@ -94,7 +75,7 @@ export class Pix2PixStep {
     threads?: number;
     checkFinite: boolean;
   };
-  private cache = new Map<string, Promise<Compiled>>();
+  private cache = new SessionCache<Compiled>();
 
   constructor(
     readonly nets: Pix2PixNets,
@@ -177,27 +158,12 @@ export class Pix2PixStep {
     };
   }
 
-  async release(): Promise<void> {
-    const all = [...this.cache.values()];
-    this.cache.clear();
-    await Promise.all(
-      all.map((c) =>
-        c.then(
-          (x) => x.program.release(),
-          () => undefined,
-        ),
-      ),
-    );
+  release(): Promise<void> {
+    return this.cache.release();
   }
 
   private compiled(a: ImageBatch, b: ImageBatch): Promise<Compiled> {
-    const key = shapeKey(a, b);
-    let c = this.cache.get(key);
-    if (!c) {
-      c = this.compile(a, b);
-      this.cache.set(key, c);
-    }
-    return c;
+    return this.cache.get(shapeKey(a, b), () => this.compile(a, b));
   }
 
   private compile(a: ImageBatch, bImg: ImageBatch): Promise<Compiled> {
@@ -238,7 +204,7 @@ export class Pix2PixStep {
         'loss.G_L1': lossL1,
         ...gradD,
         ...adamD.outputs,
-        ...withoutOutputReshapes(G.gradOutputs(F.add(lossGAN, lossL1))),
+        ...G.gradOutputs(F.add(lossGAN, lossL1)),
         ...G.updateOutputs(),
         ...D.updateOutputs(),
         ...Dn.updateOutputs(),

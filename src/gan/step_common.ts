@@ -40,11 +40,6 @@ export function assertTraining(name: string, net: Module): void {
   }
 }
 
-/**
- * One network in one graph: every parameter is a fed input named `<name>.<state_dict key>`
- * (so the compiled session is reused while the weights change), gradients are built only
- * when asked for, and batch-norm updates come out as extra outputs.
- */
 /** A Ctx whose parameters may be given tensors of the graph (weights computed in it). */
 class OverrideCtx extends Ctx {
   constructor(
@@ -59,9 +54,13 @@ class OverrideCtx extends Ctx {
   }
 }
 
+/**
+ * One network in one graph: every parameter is a fed input named `<name>.<state_dict key>`
+ * (so the compiled session is reused while the weights change), gradients are built only
+ * when asked for, and batch-norm updates come out as extra outputs.
+ */
 export class Bound {
   readonly ctx: Ctx;
-  private updateStart = 0;
   /** `weights` binds parameters to given tensors instead of fed inputs (see NetAdam.inGraph). */
   constructor(
     readonly name: string,
@@ -96,19 +95,10 @@ export class Bound {
     return out;
   }
 
-  /** Marks the batch-norm updates recorded so far as not wanted (a repeated forward pass). */
-  skipUpdates(): void {
-    this.updateStart = this.ctx.updates.length;
-  }
-
   updateOutputs(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    this.ctx.updates.slice(this.updateStart).forEach((u, i) => (out[`bn.${this.name}.${i}`] = u.value));
+    this.ctx.updates.forEach((u, i) => (out[`bn.${this.name}.${i}`] = u.value));
     return out;
-  }
-
-  wantedUpdates(): { param: Parameter; value: Tensor }[] {
-    return this.ctx.updates.slice(this.updateStart);
   }
 
   feeds(): Record<string, Float32Array> {
@@ -146,7 +136,7 @@ export function buildWithZeroStats<T>(nets: readonly Module[], build: () => T): 
  * and num_batches_tracked + 1 per call.
  */
 export function applyBatchNormUpdates(b: Bound, results: Results): void {
-  const updates = b.wantedUpdates();
+  const updates = b.ctx.updates;
   if (updates.length === 0) return;
   const owner = new Map<Parameter, BatchNorm2d>();
   for (const m of b.net.modules())
@@ -212,11 +202,14 @@ export class NetAdam {
    * (pix2pix's G loss sees D after its step): from the gradient outputs `grads`
    * (grad.<name>.<key>) and fed moments, the new weights as tensors (gradient-stopped: PyTorch
    * holds them as leaves) and outputs for them and the moments, which `finishInGraph` stores.
-   * float32 arithmetic as in `step`'s SIMD kernel (ORT may order or fuse it differently: an ulp
-   * of the update at most).
+   * float32, in the order of `step`'s SIMD kernel and PyTorch (ORT may fuse it differently: an
+   * ulp of the update at most).
    */
-  inGraph(b: Bound, grads: Record<string, Tensor>): { weights: Map<Parameter, Tensor>; outputs: Record<string, Tensor> } {
-    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.adam.opts;
+  inGraph(
+    b: Bound,
+    grads: Record<string, Tensor>,
+  ): { weights: Map<Parameter, Tensor>; outputs: Record<string, Tensor> } {
+    const { beta1, beta2, eps } = this.adam.constants(1);
     const g = b.ctx.graph;
     const stepSize = g.input(`adam.${this.name}.step_size`, []);
     const bc2 = g.input(`adam.${this.name}.bc2`, []);
@@ -225,9 +218,13 @@ export class NetAdam {
     for (const [k, p] of this.params) {
       const x = b.ctx.inputs.get(p);
       const gk = grads[`grad.${this.name}.${k}`];
-      if (!x || !gk) throw new GraphError(`${this.name}.${k}: no weight input or gradient for an in-graph Adam step`);
+      if (!x || !gk)
+        throw new GraphError(`${this.name}.${k}: no weight input or gradient for an in-graph Adam step`);
       const m = F.add(F.mul(g.input(`adam.${this.name}.m.${k}`, p.shape), beta1), F.mul(gk, 1 - beta1));
-      const v = F.add(F.mul(g.input(`adam.${this.name}.v.${k}`, p.shape), beta2), F.mul(F.square(gk), 1 - beta2));
+      const v = F.add(
+        F.mul(g.input(`adam.${this.name}.v.${k}`, p.shape), beta2),
+        F.mul(F.mul(gk, 1 - beta2), gk),
+      );
       const x1 = F.sub(x, F.div(F.mul(m, stepSize), F.add(F.div(F.sqrt(v), bc2), eps)));
       weights.set(p, stopGradient(x1));
       outputs[`adam.${this.name}.x.${k}`] = x1;
@@ -239,11 +236,10 @@ export class NetAdam {
 
   /** Feeds for `inGraph`: the moments (views of the flat state) and this step's constants. */
   inGraphFeeds(): Record<string, Float32Array> {
-    const { lr, beta1 = 0.9, beta2 = 0.999 } = this.adam.opts;
-    const t = this.adam.step + 1;
+    const { stepSize, bc2 } = this.adam.constants(this.adam.step + 1);
     const feeds: Record<string, Float32Array> = {
-      [`adam.${this.name}.step_size`]: Float32Array.of(lr / (1 - beta1 ** t)),
-      [`adam.${this.name}.bc2`]: Float32Array.of(Math.sqrt(1 - beta2 ** t)),
+      [`adam.${this.name}.step_size`]: Float32Array.of(stepSize),
+      [`adam.${this.name}.bc2`]: Float32Array.of(bc2),
     };
     let o = 0;
     for (const [k, p] of this.params) {
@@ -257,14 +253,14 @@ export class NetAdam {
 
   /** Stores what `inGraph`'s outputs computed: weights, moments, the step count and the gradient. */
   finishInGraph(results: Results): void {
+    const get = (key: string): Float32Array => {
+      const r = results[key];
+      if (!r) throw new GraphError(`no output ${key}`);
+      return r;
+    };
     const gs: Float32Array[] = [];
     let o = 0;
     for (const [k, p] of this.params) {
-      const get = (key: string): Float32Array => {
-        const r = results[key];
-        if (!r) throw new GraphError(`no output ${key}`);
-        return r;
-      };
       p.f32.set(get(`adam.${this.name}.x.${k}`));
       this.adam.m.set(get(`adam.${this.name}.m1.${k}`), o);
       this.adam.v.set(get(`adam.${this.name}.v1.${k}`), o);
@@ -321,5 +317,52 @@ export function adamOptions(o: OptimizerOptions): AdamOptions {
  * in D's output, so the gradient of D's last bias is the constant -1 + 1 = 0.
  */
 export function compile(outputs: Record<string, Tensor>, threads?: number): Promise<Program> {
-  return Program.create(outputs, { threads, allowConstantOutputs: true });
+  return Program.create(withoutOutputReshapes(outputs), { threads, allowConstantOutputs: true });
+}
+
+/**
+ * ORT never lets a graph output alias another tensor, so a Reshape into an output is a copy:
+ * weight gradients come out of MatMuls as [K, C·kh·kw] (conv_grad.ts) and were copied into
+ * [K, C, kh, kw] outputs (pix2pix: 54M floats a step, ~60 ms of Reshape kernels at 1 thread).
+ * Results are flat Float32Arrays and a Reshape keeps the order, so the output can be the
+ * Reshape's input.
+ */
+function withoutOutputReshapes(outs: Record<string, Tensor>): Record<string, Tensor> {
+  const inner = (t: Tensor): Tensor => {
+    let u = t;
+    while (u.source.kind === 'node' && u.source.node.type === 'Reshape') {
+      const x = u.source.node.inputs[0];
+      if (x.source.kind !== 'node') break;
+      u = x;
+    }
+    return u;
+  };
+  return Object.fromEntries(Object.entries(outs).map(([k, t]) => [k, inner(t)]));
+}
+
+/** A step's compiled sessions by input shapes: each built once, all released together. */
+export class SessionCache<T extends { program: Program }> {
+  private readonly map = new Map<string, Promise<T>>();
+
+  get(key: string, make: () => Promise<T>): Promise<T> {
+    let c = this.map.get(key);
+    if (!c) {
+      c = make();
+      this.map.set(key, c);
+    }
+    return c;
+  }
+
+  async release(): Promise<void> {
+    const all = [...this.map.values()];
+    this.map.clear();
+    await Promise.all(
+      all.map((c) =>
+        c.then(
+          (x) => x.program.release(),
+          () => undefined,
+        ),
+      ),
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { SimdAdamState } from './adam_simd.js';
+import { SimdAdamState, type AdamConstants } from './adam_simd.js';
 
 /** Adam as torch.optim.Adam (no weight decay, no amsgrad), on flat float32 vectors. */
 export interface AdamOptions {
@@ -7,8 +7,8 @@ export interface AdamOptions {
   beta2?: number;
   eps?: number;
   /**
-   * 'simd' (the default where WebAssembly SIMD runs): float32 arithmetic in PyTorch's order,
-   * ~3x faster; 'js': a float64 JavaScript loop.
+   * 'simd' (the default where WebAssembly SIMD runs): float32 arithmetic in PyTorch's order of
+   * operations, ~3x faster; 'js': a float64 JavaScript loop.
    */
   kernel?: 'simd' | 'js';
 }
@@ -18,6 +18,8 @@ export class Adam {
   readonly v: Float32Array;
   step = 0;
   private readonly simd: SimdAdamState | null;
+  /** This step's constants, set by `begin`. */
+  private k: AdamConstants | null = null;
   constructor(
     size: number,
     public opts: AdamOptions,
@@ -44,26 +46,35 @@ export class Adam {
    */
   begin(): void {
     this.step++;
+    this.k = this.constants(this.step);
+  }
+
+  /**
+   * The update's constants at step t (1-based), with torch's bias corrections: also what an
+   * Adam step computed inside a graph is fed (NetAdam.inGraph).
+   */
+  constants(t: number): AdamConstants {
+    const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.opts;
+    return { beta1, beta2, eps, stepSize: lr / (1 - beta1 ** t), bc2: Math.sqrt(1 - beta2 ** t) };
   }
 
   /** Updates x (elements offset .. offset + x.length of the flat state) from g, in the current step. */
   updateAt(x: Float32Array, g: Float32Array, offset: number): void {
-    const { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = this.opts;
+    const { k } = this;
+    if (!k) throw new RangeError('Adam: updateAt before begin()');
     if (g.length !== x.length || offset + x.length > this.m.length)
       throw new RangeError(
         `Adam: segment of ${x.length} at ${offset} does not fit (gradient ${g.length}, state ${this.m.length})`,
       );
-    const bc1 = 1 - beta1 ** this.step;
-    const bc2 = Math.sqrt(1 - beta2 ** this.step);
-    if (this.simd) return this.simd.update(x, g, offset, { beta1, beta2, stepSize: lr / bc1, bc2, eps });
-    adamKernel(x, g, this.m, this.v, offset, beta1, beta2, lr / bc1, bc2, eps);
+    if (this.simd) return this.simd.update(x, g, offset, k);
+    adamKernel(x, g, this.m, this.v, offset, k);
   }
 }
 
 /**
- * The loop on its own in a small sync function with every constant an argument: V8 keeps it
- * tight there (see the note in lbfgs.ts). Same arithmetic (float64, float32 state) and
- * roundings as before it was split out, so results do not change.
+ * The loop on its own in a small sync function: V8 keeps it tight there (see the note in
+ * lbfgs.ts). float64 arithmetic, the moments rounded as their float32 stores round them, so
+ * the update reads the values it wrote.
  */
 function adamKernel(
   x: Float32Array,
@@ -71,12 +82,9 @@ function adamKernel(
   m: Float32Array,
   v: Float32Array,
   offset: number,
-  beta1: number,
-  beta2: number,
-  stepSize: number,
-  bc2: number,
-  eps: number,
+  k: AdamConstants,
 ): void {
+  const { beta1, beta2, stepSize, bc2, eps } = k;
   const n = x.length;
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
@@ -84,7 +92,6 @@ function adamKernel(
   for (let i = 0; i < n; i++) {
     const gi = g[i];
     const j = offset + i;
-    // Rounded as the stores round them, so the update reads the same values it wrote.
     const mj = f(beta1 * m[j] + c1 * gi);
     const vj = f(beta2 * v[j] + c2 * gi * gi);
     m[j] = mj;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Adam } from '../../src/optim/adam.js';
+import { assertClose, loadFixture } from '../helpers/fixtures.js';
 
 /** Deterministic values of mixed scale and sign, including zeros and tiny gradients. */
 function values(n: number, seed: number, scale: number): Float32Array {
@@ -19,6 +20,32 @@ const SIZES = [1, 3, 4, 5, 16383, 16384, 16389, 40001];
 
 test('the SIMD kernel is what runs by default here (a broken module would fall back silently)', () => {
   assert.equal(new Adam(10, { lr: 1 }).kernel, 'simd');
+});
+
+test("Adam's state after 4 steps from given gradients is torch.optim.Adam's (GAN betas, a 3-element tail)", () => {
+  const fx = loadFixture('optim/adam_gan');
+  const f32 = (k: string): Float32Array => fx.tensors[k].data as Float32Array;
+  const x0 = f32('x0');
+  const grads = f32('grads');
+  const n = x0.length;
+  const opts = { lr: Number(fx.meta.lr), beta1: Number(fx.meta.beta1), beta2: Number(fx.meta.beta2) };
+  for (const kernel of ['simd', 'js'] as const) {
+    const adam = new Adam(n, { ...opts, kernel });
+    const x = x0.slice();
+    for (let t = 0; t < Number(fx.meta.steps); t++) adam.update(x, grads.subarray(t * n, (t + 1) * n));
+    // An ulp apart at most: PyTorch fuses v's multiply-add (AVX2), the kernels round twice.
+    const ulp = 1.2e-7;
+    // x moves by ~lr a step: an ulp of where it started, not of where it ended (near 0 at times).
+    const xt = f32('x');
+    for (let i = 0; i < n; i++) {
+      const tol = 2 * ulp * Math.max(Math.abs(x0[i]), Math.abs(xt[i]));
+      assert.ok(Math.abs(x[i] - xt[i]) <= tol, `x (${kernel}) [${i}]: ${x[i]} vs ${xt[i]}`);
+    }
+    assertClose(adam.v, f32('v'), { atol: 0, rtol: 2 * ulp }, `v (${kernel})`);
+    // With β1 = 0.5 both products in m's update are exact: nothing left to round differently.
+    if (kernel === 'simd') assert.deepEqual(adam.m, f32('m'), 'm (simd)');
+    else assertClose(adam.m, f32('m'), { atol: 0, rtol: ulp }, 'm (js)');
+  }
 });
 
 test('SIMD Adam follows the float64 JavaScript Adam to float32 rounding over several steps', () => {
