@@ -6,7 +6,8 @@
  * layers of a 256x192 image.
  */
 import { F, Graph, Program, runtimeDefaults } from '../src/engine/index.js';
-import { cpuMedianMs, median } from './peer.js';
+import { Rng } from '../src/nn/index.js';
+import { configArgs, cpuMedianMs, median } from './peer.js';
 
 runtimeDefaults.spinning = false;
 const DEFAULT = [
@@ -20,11 +21,10 @@ const DEFAULT = [
   '512,512,24,32',
   '512,512,12,16',
 ];
-const configs = (process.argv.length > 2 ? process.argv.slice(2) : DEFAULT).map((s) => s.split(',').map(Number));
+const configs = configArgs(DEFAULT, 'C,K,H,W');
 
-let seed = 1;
-const rnd = (n: number, scale: number) =>
-  Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * scale);
+const rng = new Rng(1);
+const rnd = (n: number, scale: number) => rng.fillUniform(new Float32Array(n), -scale / 2, scale / 2);
 
 async function cpuMs(c: number, k: number, h: number, w: number, algorithm: 'direct' | 'winograd'): Promise<number> {
   const g = new Graph();

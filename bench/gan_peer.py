@@ -28,8 +28,11 @@ def main():
     ap.add_argument('--size', type=int, default=128)
     ap.add_argument('--steps', type=int, default=3)
     ap.add_argument('--infer', default='', help='comma list of sizes for generator inference')
+    ap.add_argument('--infer-runs', type=int, default=3, help='timed generator forwards per size (after one warm-up)')
     ap.add_argument('--threads', type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
+    if a.infer and a.infer_runs < 1:
+        ap.error('--infer-runs must be at least 1')
     if not a.official:
         print(json.dumps({'skipped': 'no official checkout'}))
         return 0
@@ -67,7 +70,7 @@ def main():
         z = torch.rand(1, 3, s, s) * 2 - 1
         ts = []
         with torch.no_grad():
-            for i in range(4):
+            for i in range(a.infer_runs + 1):
                 t = time.perf_counter()
                 gen(z)
                 if i:

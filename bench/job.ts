@@ -7,11 +7,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SHARED_IMAGES, runPeer, torchAvailable } from './peer.js';
+import { SHARED_IMAGES, intArg, runPeer, torchAvailable } from './peer.js';
 
-const args = process.argv.slice(2);
-const SIZE = Number(args[args.indexOf('--size') + 1] || 512);
-const EVALS = Number(args[args.indexOf('--iterations') + 1] || 500);
+const SIZE = intArg('size', 512, 1);
+const EVALS = intArg('iterations', 500, 1);
 
 if (!fs.existsSync('dist/cli/bin.js')) {
   console.log('run `npm run build` first');

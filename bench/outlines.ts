@@ -10,9 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { contactSheetPng, loadImage } from '../src/images/index.js';
 import { testGan, trainGan } from '../src/gan/index.js';
+import { intArg } from './peer.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
+const EPOCHS = intArg('epochs', 10);
+const DECAY = intArg('decay', 5);
 const dataroot = path.resolve('../shared/datasets/outlines2people');
 if (!fs.existsSync(dataroot)) {
   console.log(`${dataroot} is absent: nothing to run`);
@@ -30,7 +31,7 @@ const common = {
 const t0 = performance.now();
 let lastLine = '';
 const train = await trainGan(
-  { ...common, n_epochs: arg('--epochs', 10), n_epochs_decay: arg('--decay', 5), print_freq: 40, display_freq: 200, save_epoch_freq: 5 },
+  { ...common, n_epochs: EPOCHS, n_epochs_decay: DECAY, print_freq: 40, display_freq: 200, save_epoch_freq: 5 },
   {
     log: (l) => {
       if (/epoch|saving/.test(l)) console.log(l);

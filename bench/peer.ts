@@ -1,11 +1,49 @@
 /** The PyTorch peer (../shared/peers/nst_torch.py on Debian's PyTorch), shared by the benchmarks. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 export const PY = '/usr/bin/python3';
 export const PEER = path.resolve('../shared/peers/nst_torch.py');
 export const SHARED_IMAGES = path.resolve('../shared/images');
+
+const argv = process.argv.slice(2);
+
+/** The value after `--name` on the command line, or `dflt` when the option is absent. */
+export function arg(name: string, dflt: string): string {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return v;
+}
+
+/** `arg` as a whole number, refused when it is not one or is below `min`. */
+export function intArg(name: string, dflt: number, min = 0): number {
+  const raw = arg(name, String(dflt));
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(v) || v < min) throw new Error(`--${name} takes a whole number >= ${min}, got '${raw}'`);
+  return v;
+}
+
+export function flag(name: string): boolean {
+  return argv.includes(`--${name}`);
+}
+
+/** The arguments that are neither options nor the value of one of the `valued` options. */
+export function positionals(valued: readonly string[] = []): string[] {
+  return argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && valued.includes(argv[i - 1].replace(/^--/, ''))));
+}
+
+/** The sweeps' configurations: positionals (or `dflt`), each `form`, a comma list of whole numbers. */
+export function configArgs(dflt: readonly string[], form: string): number[][] {
+  const given = positionals();
+  return (given.length ? given : dflt).map((raw) => {
+    const v = raw.split(',').map(Number);
+    if (v.length !== form.split(',').length || v.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`a configuration is ${form} (whole numbers), got '${raw}'`);
+    return v;
+  });
+}
 
 export function torchAvailable(): boolean {
   if (!fs.existsSync(PEER)) return false;
@@ -50,4 +88,3 @@ export async function cpuMedianMs(run: () => Promise<unknown>, runs: number): Pr
   return median(times);
 }
 
-export { execFileSync };

@@ -1,9 +1,10 @@
 /**
  * `node --import tsx bench/profile.ts [--size 256] [--runs 8] [--profile] [--opt all|extended|basic|disabled]
- *   [--spin 0|1] [--threads 2] [--dump file.onnx] [--layer-ops] [--nodes 'fwd conv3_3']`
+ *   [--spin 0|1] [--threads 2] [--dump file.onnx] [--optimized file.onnx] [--layer-ops] [--nodes 'fwd conv3_3']`
  * Times one style-transfer cost evaluation (the ORT session alone, no L-BFGS) and, with
  * --profile, sums ORT's per-node profile by op type and by VGG layer (forward and backward),
  * to see where time goes. --threads 1 gives per-node times that add up to the work done.
+ * --dump writes the model as built, --optimized the model after ORT's graph optimisations.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,20 +12,15 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { toOnnxBytes } from '../src/engine/index.js';
 import { VGG19Features, VGG19_LAYERS } from '../src/models/vgg19.js';
+import { Rng } from '../src/nn/index.js';
 import { objectiveGraph } from '../src/style/objective.js';
+import { arg, flag, intArg, median } from './peer.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const flag = (name: string) => args.includes(`--${name}`);
-const SIZE = Number(arg('size', '256'));
-const RUNS = Number(arg('runs', '8'));
-const THREADS = Number(arg('threads', String(os.availableParallelism())));
+const SIZE = intArg('size', 256, 1);
+// The first run is left out of the medians (and of each node's fastest run): it needs two.
+const RUNS = intArg('runs', 8, 2);
+const THREADS = intArg('threads', os.availableParallelism(), 1);
 const [h, w] = [Math.round((SIZE * 3) / 4), SIZE];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const cl = ['conv3_2'];
 const sl = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'];
@@ -52,13 +48,11 @@ console.log(
 
 const g = outs.total.graph;
 const feeds: Record<string, ort.Tensor> = {};
-let seed = 1;
-const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const rng = new Rng(1);
 for (const [name, t] of g.inputs) {
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  const data = Float32Array.from({ length: n }, () =>
-    name.startsWith('k_') || name.length <= 5 ? 1 : rnd(),
-  );
+  const data = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+  if (name.startsWith('k_') || name.length <= 5) data.fill(1);
+  else rng.fillUniform(data, 0, 1);
   feeds[name] = new ort.Tensor('float32', data, [...t.shape]);
 }
 const used = new Set(sess.inputNames);

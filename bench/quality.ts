@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stylize } from '../src/style/stylize.js';
-import { SHARED_IMAGES, runPeer, torchAvailable } from './peer.js';
+import { SHARED_IMAGES, intArg, runPeer, torchAvailable } from './peer.js';
 
-const args = process.argv.slice(2);
-const SIZE = Number(args[args.indexOf('--size') + 1] || 256);
-const EVALS = Number(args[args.indexOf('--evaluations') + 1] || 100);
+const SIZE = intArg('size', 256, 1);
+const EVALS = intArg('evaluations', 100, 1);
 
 if (!torchAvailable()) {
   console.log('needs ../shared/peers/nst_torch.py and /usr/bin/python3 with torch');

@@ -11,25 +11,20 @@
  * Needs for the PyTorch side: apt-get install -y python3-torch python3-pil libopenblas0-pthread
  * (without OpenBLAS, Debian's PyTorch falls back to reference BLAS and is ~30x slower).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { F, Graph, Program, runtimeDefaults } from '../src/engine/index.js';
 import { demoScenePng } from '../src/images/index.js';
 import { stylize } from '../src/style/stylize.js';
+import { PEER, PY, SHARED_IMAGES, arg, flag, intArg, median, torchAvailable } from './peer.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const SIZES = arg('sizes', '256,512').split(',').map(Number);
-const EVALS = Number(arg('evaluations', '10'));
-const ROUNDS = Number(arg('rounds', '3'));
-const CPU = args.includes('--cpu');
-const PY = '/usr/bin/python3';
-const PEER = path.resolve('../shared/peers/nst_torch.py');
+if (SIZES.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--sizes takes whole numbers >= 1, got '${arg('sizes', '')}'`);
+const EVALS = intArg('evaluations', 10, 1);
+const ROUNDS = intArg('rounds', 3, 1);
+const CPU = flag('cpu');
 
 /** Runs the peer script with its clock replaced by process CPU time. */
 const CPU_WRAPPER = [
@@ -38,17 +33,6 @@ const CPU_WRAPPER = [
   'sys.argv = sys.argv[1:]',
   "runpy.run_path(sys.argv[0], run_name='__main__')",
 ].join('\n');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function torchAvailable(): boolean {
-  if (!fs.existsSync(PEER)) return false;
-  const r = spawnSync(PY, ['-c', 'import torch, PIL'], { stdio: 'ignore' });
-  return r.status === 0;
-}
 
 function openblasInstalled(): boolean {
   try {
@@ -101,9 +85,8 @@ function vggFlops(h: number, w: number): number {
 
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-art-bench-'));
-  const shared = path.resolve('../shared/images');
-  let content = path.join(shared, 'tubingen.jpg');
-  let style = path.join(shared, 'starry_night.jpg');
+  let content = path.join(SHARED_IMAGES, 'tubingen.jpg');
+  let style = path.join(SHARED_IMAGES, 'starry_night.jpg');
   if (!fs.existsSync(content)) {
     content = path.join(tmp, 'content.png');
     style = path.join(tmp, 'style.png');
@@ -166,7 +149,12 @@ async function main(): Promise<void> {
     }
     const o = median(ours);
     const gf = vggFlops(hw[0], hw[1]) / o / 1e9;
-    let line = `size ${size} (${hw[1]}x${hw[0]}): ai-art ${o.toFixed(3)} s/eval (${gf.toFixed(0)} direct-equivalent conv GFLOP/s, ${((100 * gf) / peak).toFixed(0)}% of peak)`;
+    // In CPU mode o sums all threads' CPU seconds: a rate per CPU second, not comparable with the
+    // wall-clock peak of all threads.
+    const rate = CPU
+      ? `${gf.toFixed(0)} direct-equivalent conv GFLOP per CPU second`
+      : `${gf.toFixed(0)} direct-equivalent conv GFLOP/s, ${((100 * gf) / peak).toFixed(0)}% of peak`;
+    let line = `size ${size} (${hw[1]}x${hw[0]}): ai-art ${o.toFixed(3)} s/eval (${rate})`;
     if (torch) {
       const t = median(theirs);
       line += `, PyTorch ${t.toFixed(3)} s/eval, ratio ai-art/PyTorch ${(o / t).toFixed(2)}x (target <= 0.8x)`;

@@ -1,14 +1,17 @@
 /**
  * `node --import tsx bench/wgrad-sweep.ts [C,K,H,W,k,s,p ...]`: the weight gradient of one conv
- * (the forward conv is timed alone for scale; the gradient graph does not need it), per-tap MatMuls against the Conv trick
- * (conv_grad.ts), in CPU ms per run with ORT spinning off. Defaults: the pix2pix (unet_256,
- * basic D) and CycleGAN (resnet_9blocks) layers at batch 1. A ConvTranspose's weight gradient
- * is the same computation as a Conv's with input and output exchanged, so its rows are
- * written as the equivalent Conv (C = its output channels, H,W = its output size).
+ * by each lowering of conv_grad.ts (per-tap MatMuls, im2col, the Conv trick, and for stride 1
+ * the shifted-gradient MatMuls, 'gshift'), with the forward conv timed alone for scale (the
+ * gradient graph does not need it), in CPU ms per run with ORT spinning off. Defaults: the
+ * pix2pix (unet_256, basic D) and CycleGAN (resnet_9blocks) layers at batch 1. A
+ * ConvTranspose's weight gradient is the same computation as a Conv's with input and output
+ * exchanged, so its rows are written as the equivalent Conv (C = its output channels, H,W =
+ * its output size).
  */
-import { F, Graph, Program, grad, runtimeDefaults } from '../src/engine/index.js';
-import { weightGradDefaults } from '../src/engine/ops/conv_grad.js';
-import { cpuMedianMs, median } from './peer.js';
+import { F, Graph, Program, grad, runtimeDefaults, type Tensor } from '../src/engine/index.js';
+import { weightGradDefaults, type WeightGradMethod } from '../src/engine/ops/conv_grad.js';
+import { Rng } from '../src/nn/index.js';
+import { configArgs, cpuMedianMs, median } from './peer.js';
 
 runtimeDefaults.spinning = false;
 const DEFAULT = [
@@ -22,37 +25,43 @@ const DEFAULT = [
   // resnet_9blocks at 128: 7x7 stem, 3x3 s2 downs, 3x3 blocks at 32x32
   '3,64,134,134,7,1,0', '64,128,128,128,3,2,1', '128,256,64,64,3,2,1', '256,256,34,34,3,1,0',
 ];
-const configs = (process.argv.length > 2 ? process.argv.slice(2) : DEFAULT).map((s) => s.split(',').map(Number));
-let seed = 1;
-const rnd = (n: number) => Float32Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5);
+const configs = configArgs(DEFAULT, 'C,K,H,W,k,s,p');
+const rng = new Rng(1);
+const rnd = (n: number) => rng.fillUniform(new Float32Array(n), -0.5, 0.5);
 
-async function cpuMs(cfg: number[], method: 'taps' | 'im2col' | 'conv' | 'fwd'): Promise<number> {
+/** CPU ms of the forward conv ('fwd') or of its weight gradient lowered by `method`. */
+async function cpuMs(cfg: number[], method: WeightGradMethod | 'fwd'): Promise<number> {
   const [c, k, h, w, ks, s, p] = cfg;
-  weightGradDefaults.method = method === 'fwd' ? 'conv' : method;
   const g = new Graph();
   const x = g.input('x', [1, c, h, w]);
   const wt = g.input('w', [k, c, ks, ks]);
   const y = F.conv2d(x, wt, null, { stride: s, padding: p, algorithm: 'direct' });
-  const r = g.input('r', y.shape);
-  const [gw] = grad(F.reduceSum(F.mul(y, r)), [wt]);
-  const prog = await Program.create(method === 'fwd' ? { y } : { gw });
-  const feeds = { x: rnd(c * h * w), w: rnd(k * c * ks * ks), r: rnd(y.shape.reduce((a, b) => a * b, 1)) };
+  const feeds: Record<string, Float32Array> = { x: rnd(c * h * w), w: rnd(k * c * ks * ks) };
+  let outputs: Record<string, Tensor> = { y };
+  if (method !== 'fwd') {
+    const r = g.input('r', y.shape);
+    feeds.r = rnd(y.shape.reduce((a, b) => a * b, 1));
+    // The method is read while the gradient is built (weightGradMethod), not at run time.
+    weightGradDefaults.method = method;
+    try {
+      outputs = { gw: grad(F.reduceSum(F.mul(y, r)), [wt])[0] };
+    } finally {
+      weightGradDefaults.method = 'auto';
+    }
+  }
+  const prog = await Program.create(outputs);
   const ms = await cpuMedianMs(() => prog.run(feeds), 5);
   await prog.release();
-  weightGradDefaults.method = 'auto';
   return ms;
 }
 
+const METHODS: readonly WeightGradMethod[] = ['taps', 'im2col', 'conv', 'gshift'];
 for (const cfg of configs) {
-  const taps: number[] = [];
-  const cols: number[] = [];
-  const conv: number[] = [];
-  for (let rep = 0; rep < 2; rep++) {
-    taps.push(await cpuMs(cfg, 'taps'));
-    cols.push(await cpuMs(cfg, 'im2col'));
-    conv.push(await cpuMs(cfg, 'conv'));
-  }
+  // gshift needs unit stride (weightGradMethod falls back to taps otherwise): not timed there.
+  const methods = METHODS.filter((m) => m !== 'gshift' || cfg[5] === 1);
+  const times = new Map<WeightGradMethod, number[]>(methods.map((m) => [m, []]));
+  for (let rep = 0; rep < 2; rep++) for (const m of methods) times.get(m)!.push(await cpuMs(cfg, m));
   const f = await cpuMs(cfg, 'fwd');
-  const [t, c, v] = [median(taps), median(cols), median(conv)];
-  console.log(`${cfg.join(',')}: forward ${f.toFixed(1)}; weight gradient: taps ${t.toFixed(1)}, im2col ${c.toFixed(1)}, conv ${v.toFixed(1)} CPU ms`);
+  const cells = METHODS.map((m) => `${m} ${times.has(m) ? median(times.get(m)!).toFixed(1) : '-'}`);
+  console.log(`${cfg.join(',')}: forward ${f.toFixed(1)}; weight gradient: ${cells.join(', ')} CPU ms`);
 }
