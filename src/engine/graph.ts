@@ -207,3 +207,29 @@ export function topoSort(outputs: readonly Tensor[]): Node[] {
   for (const t of outputs) visit(t);
   return order;
 }
+
+/**
+ * Whether t is computed from a graph input; if not, from constants alone, which ORT folds when
+ * the session is created. `memo` (tensor id -> answer) lets several queries share one walk.
+ */
+export function dependsOnInput(t: Tensor, memo = new Map<number, boolean>()): boolean {
+  // Post-order over the DAG, each tensor decided once: walking every path instead (as a plain
+  // stack would) is exponential in the number of residual blocks of a backward graph.
+  const stack: { x: Tensor; expanded: boolean }[] = [{ x: t, expanded: false }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const src = top.x.source;
+    if (memo.has(top.x.id)) stack.pop();
+    else if (src.kind !== 'node') {
+      memo.set(top.x.id, src.kind === 'input');
+      stack.pop();
+    } else if (!top.expanded) {
+      top.expanded = true;
+      for (const i of src.node.inputs) if (!memo.has(i.id)) stack.push({ x: i, expanded: false });
+    } else {
+      memo.set(top.x.id, src.node.inputs.some((i) => memo.get(i.id) === true));
+      stack.pop();
+    }
+  }
+  return memo.get(t.id) === true;
+}

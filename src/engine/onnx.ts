@@ -3,7 +3,7 @@
  * Constants become initializers, so ORT can constant-fold and pre-pack frozen weights.
  */
 import onnxProto from 'onnx-proto';
-import { GraphError, topoSort, type DType, type Tensor, type TensorData } from './graph.js';
+import { GraphError, dependsOnInput, topoSort, type DType, type Tensor, type TensorData } from './graph.js';
 
 const { onnx } = onnxProto;
 export const OPSET = 18;
@@ -28,7 +28,12 @@ export interface Emitter {
   /** A fresh value name for intermediate results inside one lowering. */
   tmp(): string;
   constI64(values: readonly number[]): string;
-  constF32(values: ArrayLike<number>, shape: readonly number[]): string;
+  /**
+   * A float32 initializer. With a `key` (which must determine values and shape), every call
+   * with that key in one model gets the same initializer: constants many nodes lower to (the
+   * Winograd transforms, block masks) are stored, and folded or pre-packed by ORT, once.
+   */
+  constF32(values: ArrayLike<number>, shape: readonly number[], key?: string): string;
 }
 
 export interface EmitOptions {
@@ -41,28 +46,6 @@ export interface Emitted {
   bytes: Uint8Array;
   inputs: Tensor[];
   outputs: Map<string, Tensor>;
-}
-
-function dependsOnInput(t: Tensor, memo: Map<number, boolean>): boolean {
-  // Post-order over the DAG, each tensor decided once: walking every path instead (as a plain
-  // stack would) is exponential in the number of residual blocks of a backward graph.
-  const stack: { x: Tensor; expanded: boolean }[] = [{ x: t, expanded: false }];
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    const src = top.x.source;
-    if (memo.has(top.x.id)) stack.pop();
-    else if (src.kind !== 'node') {
-      memo.set(top.x.id, src.kind === 'input');
-      stack.pop();
-    } else if (!top.expanded) {
-      top.expanded = true;
-      for (const i of src.node.inputs) if (!memo.has(i.id)) stack.push({ x: i, expanded: false });
-    } else {
-      memo.set(top.x.id, src.node.inputs.some((i) => memo.get(i.id) === true));
-      stack.pop();
-    }
-  }
-  return memo.get(t.id) === true;
 }
 
 function tensorProto(name: string, data: TensorData, shape: readonly number[], dtype: DType): onnxProto.onnx.ITensorProto {
@@ -101,6 +84,7 @@ export function emitModel(outputs: Record<string, Tensor>, opts: EmitOptions = {
   const initializers: onnxProto.onnx.ITensorProto[] = [];
   const protoNodes: onnxProto.onnx.INodeProto[] = [];
   let tmpId = 0;
+  const sharedF32 = new Map<string, string>();
   const taken = new Set<string>();
   const unique = (base: string): string => {
     let n = base.replace(/[^A-Za-z0-9_.:/-]/g, '_');
@@ -161,9 +145,12 @@ export function emitModel(outputs: Record<string, Tensor>, opts: EmitOptions = {
       initializers.push(tensorProto(n, BigInt64Array.from(values, (v) => BigInt(v)), [values.length], 'int64'));
       return n;
     },
-    constF32: (values, shape) => {
-      const n = unique(`f32_${tmpId++}`);
+    constF32: (values, shape, key) => {
+      const shared = key === undefined ? undefined : sharedF32.get(key);
+      if (shared !== undefined) return shared;
+      const n = unique(key ?? `f32_${tmpId++}`);
       initializers.push(tensorProto(n, Float32Array.from(values), shape, 'float32'));
+      if (key !== undefined) sharedF32.set(key, n);
       return n;
     },
   };

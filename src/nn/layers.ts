@@ -87,6 +87,9 @@ export class Pad2d extends Module {
   }
   forward(_ctx: Ctx, x: Tensor): Tensor {
     const p = this.padding;
+    // The same values as the generic Pad; its gradient folds each border in one pass per axis
+    // (reflect_pad.ts), a large part of the resnet blocks' padding cost with the generic VJP.
+    if (this.mode === 'reflect' && F.reflectPad2dFits(x, p)) return F.reflectPad2d(x, p);
     return F.pad(x, [0, 0, p, p, 0, 0, p, p], this.mode);
   }
 }

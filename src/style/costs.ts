@@ -10,7 +10,7 @@ import { F, type Tensor } from '../engine/index.js';
 export function gram(a: Tensor): Tensor {
   const [, c, h, w] = a.shape;
   const A = F.reshape(a, [c, h * w]);
-  return F.matmul(A, F.transposeLast(A));
+  return F.gram(A);
 }
 
 export function J_content(aC: Tensor, aG: Tensor): Tensor {

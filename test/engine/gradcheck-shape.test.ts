@@ -1,5 +1,6 @@
 /** Finite-difference checks of matmul, the data-movement ops and the reductions. */
 import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
 import { F } from '../../src/engine/index.js';
 import type { SliceSpec } from '../../src/engine/ops/shape.js';
 import { gradcheck } from '../helpers/gradcheck.js';
@@ -34,6 +35,13 @@ describe('gradcheck: matmul', () => {
   }
   test('A @ Aᵀ (transposeLast, one input used twice)', async () => {
     await gradcheck((_g, [x]) => F.matmul(x, F.transposeLast(x)), [{ shape: [2, 3, 5] }]);
+  });
+  test('gram(A) = A @ Aᵀ as the Gram op, whose VJP is (g + gᵀ) @ A', async () => {
+    await gradcheck((_g, [x]) => {
+      const y = F.gram(x);
+      assert.equal(y.source.kind === 'node' && y.source.node.type, 'Gram');
+      return y;
+    }, [{ shape: [2, 3, 5] }]);
   });
 });
 

@@ -9,30 +9,20 @@
  * winograd.test.ts). A wrong transform, tile gather or its adjoint is off by order 1.
  */
 import { test } from 'node:test';
-import { assertSameOutputs } from '../helpers/compare.js';
 import assert from 'node:assert/strict';
 import { F, Graph, Program, grad } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
 import { trainWinogradApplies, trainWinogradDefaults } from '../../src/engine/ops/winograd_train.js';
+import { assertSameOutputs } from '../helpers/compare.js';
+import { rng } from '../helpers/gradcheck.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
-const rand = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r());
+const rand = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
 
-
-type Impl = typeof trainWinogradDefaults.impl;
-async function compare(c: number, k: number, h: number, w: number, padding: number, impl: Impl): Promise<void> {
+async function compare(c: number, k: number, h: number, w: number, padding: number): Promise<void> {
   const ho = h + 2 * padding - 2;
   const wo = w + 2 * padding - 2;
   const build = (mode: 'on' | 'off') => {
-    const before = trainWinogradDefaults.impl;
     trainWinogradDefaults.mode = mode;
-    trainWinogradDefaults.impl = impl;
     try {
       const g = new Graph();
       const x = g.input('x', [1, c, h, w]);
@@ -43,12 +33,11 @@ async function compare(c: number, k: number, h: number, w: number, padding: numb
       // A non-uniform upstream gradient, so every tile and tap gets its own weight.
       const loss = F.reduceSum(F.mul(y, seed));
       const [gx, gw, gb] = grad(loss, [x, wt, b]);
-      // The 'conv' form has Convs too, but only with its constant transform filters.
+      // The Winograd form has Convs too, but only with its constant transform filters.
       const convOfW = topoSort([y]).some((n) => n.type === 'Conv' && n.inputs[1] === wt);
       return { outputs: { y, gx, gw, gb }, convOfW };
     } finally {
       trainWinogradDefaults.mode = 'auto';
-      trainWinogradDefaults.impl = before;
     }
   };
   const wino = build('on');
@@ -69,18 +58,16 @@ async function compare(c: number, k: number, h: number, w: number, padding: numb
         seed: rand(k * ho * wo, r),
       };
       const [a, d] = await Promise.all([pw.run(feeds), pd.run(feeds)]);
-      assertSameOutputs(a, d, ['y', 'gx', 'gw', 'gb'], 5e-5, `${impl} ${c}->${k} ${h}x${w} pad ${padding} run ${seedNo}`);
+      assertSameOutputs(a, d, ['y', 'gx', 'gw', 'gb'], 5e-5, `${c}->${k} ${h}x${w} pad ${padding} run ${seedNo}`);
     }
   } finally {
     await Promise.all([pw.release(), pd.release()]);
   }
 }
 
-for (const impl of ['conv', 'blocks'] as const) {
-  test(`trainable Winograd conv (${impl}), padding 0 on a reflection-padded-like input (tiles filled)`, () => compare(8, 6, 18, 18, 0, impl));
-  test(`trainable Winograd conv (${impl}), padding 1, sizes that leave partial tiles`, () => compare(5, 7, 13, 10, 1, impl));
-  test(`trainable Winograd conv (${impl}), padding 0, rectangular with partial tiles`, () => compare(4, 3, 11, 17, 0, impl));
-}
+test('trainable Winograd conv, padding 0 on a reflection-padded-like input (tiles filled)', () => compare(8, 6, 18, 18, 0));
+test('trainable Winograd conv, padding 1, sizes that leave partial tiles', () => compare(5, 7, 13, 10, 1));
+test('trainable Winograd conv, padding 0, rectangular with partial tiles', () => compare(4, 3, 11, 17, 0));
 
 test('trainable Winograd applies to the resnet blocks only', () => {
   assert.ok(trainWinogradApplies({ c: 256, k: 256, h: 32, w: 32 }));

@@ -10,21 +10,19 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Graph, Program, grad, type Tensor } from '../../src/engine/index.js';
+import onnxProto from 'onnx-proto';
+import { F, Graph, Program, grad, toOnnxBytes, type Tensor } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
-import { winogradMatrices } from '../../src/engine/ops/winograd.js';
+import { winogradMatrices } from '../../src/engine/ops/winograd_transforms.js';
+import { rng } from '../helpers/gradcheck.js';
 
+const { onnx } = onnxProto;
 const topoSortTypes = (ts: Tensor[]) => new Set(topoSort(ts).map((n) => n.type));
+const countOf = (ts: Tensor[], type: string) => topoSort(ts).filter((n) => n.type === type).length;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+/** Uniform in [-scale, scale). */
 const randn = (n: number, r: () => number, scale = 1) =>
-  Float32Array.from({ length: n }, () => 2 * r() * scale);
+  Float32Array.from({ length: n }, () => (2 * r() - 1) * scale);
 
 /**
  * Every (output, filter, input) index triple of a 3x3 pad-1 convolution [c -> k, h x wd]: the
@@ -172,8 +170,18 @@ describe('Winograd conv2d vs direct convolution', () => {
         const [gx] = grad(F.reduceSum(F.mul(y, g.constant(rd, y.shape))), [x]);
         if (algorithm === 'winograd') {
           const types = topoSortTypes([y, gx]);
-          // Blocked end to end: one conversion in (x) and out (y) each way, no NCHW pooling.
           assert.equal(types.has('AveragePool'), !blockedPool, `pooling kind at ${h}x${wd}: ${[...types]}`);
+          // Blocked end to end: one conversion in (x) and one out (y); NCHW pooling adds a round trip.
+          const conversions = blockedPool ? 1 : 2;
+          assert.equal(countOf([y], 'ToBlocks'), conversions, `ToBlocks in y's graph at ${h}x${wd}`);
+          assert.equal(countOf([y], 'FromBlocks'), conversions, `FromBlocks in y's graph at ${h}x${wd}`);
+        }
+        if (algorithm === 'winograd') {
+          // Four WinogradConvs (two forward, two in the input gradient) share one copy of each transform.
+          const inits = onnx.ModelProto.decode(toOnnxBytes({ y, gx })).graph!.initializer!.map((t) => t.name);
+          for (const name of ['winograd4_3_BT', 'winograd4_3_AT', 'winograd4_3_GxG_T']) {
+            assert.equal(inits.filter((n) => n === name).length, 1, `${name} in ${inits.join(' ')}`);
+          }
         }
         const p = await Program.create({ y, gx }, { threads: 1 });
         out[algorithm] = await p.run({ x: xd });

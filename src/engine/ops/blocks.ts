@@ -12,8 +12,10 @@
  */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';
 import { int, str } from '../onnx.js';
+import { WINOGRAD_M } from './winograd.js';
 
-export const BLOCK = 4;
+/** The block is the Winograd output tile, so a conv's tiles are whole blocks. */
+export const BLOCK = WINOGRAD_M;
 
 interface Extent {
   h: number;

@@ -17,16 +17,19 @@
  * A ConvTranspose is the adjoint of a Conv, so its gradients are the same two pieces
  * with the roles of input and output exchanged.
  */
-import { GraphError, type OpDef, type Tensor } from '../graph.js';
+import { GraphError, dependsOnInput, type OpDef, type Tensor } from '../graph.js';
 import { int, ints } from '../onnx.js';
 import { reduceSum } from './reduce.js';
 import { matmul } from './matmul.js';
 import { concat, reshape, slice, transpose } from './shape.js';
 import { BLOCK, blockMask, fromBlocks, toBlocks } from './blocks.js';
+import { both, pair } from './pairs.js';
+import { sharedConstant } from './shared_constants.js';
 import { emitWinogradBlocked, winogradApplies } from './winograd.js';
 import { convWeightGradMatMul, weightGradMethod } from './conv_grad.js';
 import { trainWinogradApplies, winogradConvTrain } from './winograd_train.js';
-import { s1Winograd4Route, winogradConvS1 } from './conv_s2_winograd.js';
+import { s1Winograd4Applies, winogradConvS1 } from './winograd_s1.js';
+import { winogradShape } from './winograd_transforms.js';
 
 /** 'auto' picks Winograd where `winogradApplies` measured it faster; 'winograd' insists (or throws). */
 export type ConvAlgorithm = 'auto' | 'direct' | 'winograd';
@@ -54,9 +57,6 @@ interface ConvAttrs {
   outputPadding: [number, number];
   algorithm: ConvAlgorithm;
 }
-
-const pair = (v: number | [number, number] | undefined, d: number): [number, number] =>
-  v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v;
 
 function attrsOf(o: ConvTranspose2dOptions): ConvAttrs {
   const a: ConvAttrs = {
@@ -135,7 +135,7 @@ const WinogradConvOp: OpDef<{ h: number; w: number }> = {
     const [xb, w, b] = n.inputs;
     const mask = blockMask(n.attrs.h, n.attrs.w);
     const [, , , th, tw] = xb.shape;
-    const maskName = mask ? e.constF32(mask, [BLOCK, BLOCK, 1, th, tw]) : '';
+    const maskName = mask ? e.constF32(mask, [BLOCK, BLOCK, 1, th, tw], `block_mask_${n.attrs.h}x${n.attrs.w}`) : '';
     // Frozen all-zero biases (the random VGG's) cost a full pass over the output for nothing.
     const zeroBias = b && b.source.kind === 'constant' && b.source.data.every((v) => v === 0);
     emitWinogradBlocked(e, e.name(xb), xb.shape, e.name(w), w.shape[0], b && !zeroBias ? e.name(b) : '', maskName, e.name(n.outputs[0]));
@@ -154,20 +154,6 @@ const WinogradConvOp: OpDef<{ h: number; w: number }> = {
     ];
   },
 };
-
-/** Whether t is computed from constants alone (ORT folds it when the session is created). */
-function isFrozen(t: Tensor): boolean {
-  const seen = new Set<number>();
-  const stack = [t];
-  while (stack.length) {
-    const x = stack.pop()!;
-    if (seen.has(x.id)) continue;
-    seen.add(x.id);
-    if (x.source.kind === 'input') return false;
-    if (x.source.kind === 'node') stack.push(...x.source.node.inputs);
-  }
-  return true;
-}
 
 function winogradBlocked(xb: Tensor, w: Tensor, b: Tensor | null, h: number, wd: number): Tensor {
   return xb.graph.apply(WinogradConvOp, b ? [xb, w, b] : [xb, w], { h, w: wd })[0];
@@ -240,9 +226,12 @@ function flipTranspose(w: Tensor): Tensor {
   // Reversing the kh·kw taps is a product with the exchange matrix: exact, and ORT runs a
   // MatMul multi-threaded where a Slice with step -1 takes ~10% of the conv on 256x256 filters.
   const s = kh * kw;
-  const exchange = new Float32Array(s * s);
-  for (let i = 0; i < s; i++) exchange[i * s + (s - 1 - i)] = 1;
-  const flipped = matmul(reshape(transpose(w, [1, 0, 2, 3]), [c, k, s]), w.graph.constant(exchange, [s, s], `exchange${s}`));
+  const exchange = sharedConstant(w.graph, `exchange${s}`, [s, s], () => {
+    const e = new Float32Array(s * s);
+    for (let i = 0; i < s; i++) e[i * s + (s - 1 - i)] = 1;
+    return e;
+  });
+  const flipped = matmul(reshape(transpose(w, [1, 0, 2, 3]), [c, k, s]), exchange);
   return reshape(flipped, [c, k, kh, kw]);
 }
 
@@ -258,9 +247,8 @@ function flipTranspose(w: Tensor): Tensor {
  */
 function convInputGrad(g: Tensor, w: Tensor, h: number, wd: number, a: ConvAttrs): Tensor {
   const [kh, kw] = w.shape.slice(2);
-  const unit = (v: [number, number]) => v[0] === 1 && v[1] === 1;
   const padOk = a.padding[0] <= kh - 1 && a.padding[1] <= kw - 1;
-  if (unit(a.stride) && unit(a.dilation) && a.groups === 1 && padOk && w.shape[1] >= 16) {
+  if (both(a.stride, 1) && both(a.dilation, 1) && a.groups === 1 && padOk && w.shape[1] >= 16) {
     return conv2d(g, flipTranspose(w), null, { padding: [kh - 1 - a.padding[0], kw - 1 - a.padding[1]], algorithm: a.algorithm });
   }
   const base = (size: number, i: number, k: number) => (size - 1) * a.stride[i] - 2 * a.padding[i] + a.dilation[i] * (k - 1) + 1;
@@ -304,50 +292,35 @@ function convWeightGrad(x: Tensor, g: Tensor, kh: number, kw: number, a: ConvAtt
 }
 
 /**
- * Whether winograd_train.ts can compute this conv: 3x3, stride 1, any zero padding, one image.
- * Frozen pad-1 filters take the WinogradConv path below (blocked layout, folded transforms);
- * frozen filters with other padding (the resnet blocks' reflect-padded convs at translation
- * time) come here too, and ORT folds their constant filter transform at session creation.
+ * conv(x, w) + b by one of the Winograd forms, or null for ORT's Conv. Frozen filters (computed
+ * from constants alone, so ORT folds their transform when the session is created) with pad 1
+ * take the blocked WinogradConv; 3x3 filters otherwise (trainable ones, and frozen ones with
+ * other padding: the resnet blocks' reflect-padded convs at translation time) winograd_train.ts;
+ * trainable 4x4 filters (the PatchGAN's stride-1 layers) F(3x3, 4x4) of winograd_s1.ts.
  */
-function trainablePossible(x: Tensor, w: Tensor, a: ConvAttrs): boolean {
-  const one = (v: [number, number]) => v[0] === 1 && v[1] === 1;
-  return (
-    x.rank === 4 && x.shape[0] === 1 && x.dtype === 'float32' && w.rank === 4 && w.shape[1] === x.shape[1] && w.shape[2] === 3 && w.shape[3] === 3 &&
-    one(a.stride) && one(a.dilation) && a.groups === 1 && (!isFrozen(w) || !one(a.padding))
-  );
-}
-
-/** Whether the Winograd lowering can compute this conv: 3x3, stride 1, pad 1, one image, frozen filters. */
-function winogradPossible(x: Tensor, w: Tensor, a: ConvAttrs): boolean {
-  const one = (v: [number, number], d: number) => v[0] === d && v[1] === d;
-  return (
-    x.rank === 4 && x.shape[0] === 1 && x.dtype === 'float32' && w.rank === 4 && w.shape[1] === x.shape[1] && w.shape[2] === 3 && w.shape[3] === 3 &&
-    one(a.stride, 1) && one(a.dilation, 1) && one(a.padding, 1) && a.groups === 1 &&
-    isFrozen(w)
-  );
+function winogradConv(x: Tensor, w: Tensor, b: Tensor | null, a: ConvAttrs, opts: Conv2dOptions): Tensor | null {
+  const s3 = winogradShape(x, w, a, 3);
+  const s4 = s3 ? null : winogradShape(x, w, a, 4);
+  // The graph walk only for convs some Winograd form could take.
+  const frozen = (s3 !== null || s4 !== null) && !dependsOnInput(w);
+  const blocked = s3 !== null && frozen && both(a.padding, 1);
+  if (a.algorithm === 'winograd' && !blocked) {
+    throw new GraphError(`conv2d: the Winograd algorithm needs a 3x3 stride-1 pad-1 ungrouped conv of one image with constant (frozen) filters, got ${x} * ${w} ${JSON.stringify(opts)}`);
+  }
+  if (s3 && blocked && (a.algorithm === 'winograd' || winogradApplies(s3))) {
+    const [h, wd] = x.shape.slice(2);
+    return fromBlocks(winogradBlocked(toBlocks(x), w, b, h, wd), h, wd);
+  }
+  // Only 'auto' gets here: 'winograd' returned or threw above.
+  if (s3 && !blocked && trainWinogradApplies(s3)) return winogradConvTrain(x, w, b, a.padding);
+  if (s4 && !frozen && s1Winograd4Applies(s4)) return winogradConvS1(x, w, b, a.padding);
+  return null;
 }
 
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const a = attrsOf(opts);
-  if (a.algorithm === 'auto' && trainablePossible(x, w, a)) {
-    const [ho, wo] = [0, 1].map((i) => x.shape[2 + i] + 2 * a.padding[i] - 2);
-    if (ho >= 1 && wo >= 1 && trainWinogradApplies({ c: x.shape[1], k: w.shape[0], h: ho, w: wo })) {
-      return winogradConvTrain(x, w, b, a.padding);
-    }
-  }
-  // The PatchGAN's 4x4 stride-1 layers: Winograd F(3x3, 4x4), conv_s2_winograd.ts.
-  if (a.algorithm === 'auto' && s1Winograd4Route(x, w, a) && !isFrozen(w)) return winogradConvS1(x, w, b, a.padding);
-  if (a.algorithm !== 'direct') {
-    const possible = winogradPossible(x, w, a);
-    if (a.algorithm === 'winograd' && !possible) {
-      throw new GraphError(`conv2d: the Winograd algorithm needs a 3x3 stride-1 pad-1 ungrouped conv of one image with constant (frozen) filters, got ${x} * ${w} ${JSON.stringify(opts)}`);
-    }
-    if (possible && (a.algorithm === 'winograd' || winogradApplies({ c: x.shape[1], k: w.shape[0], h: x.shape[2], w: x.shape[3] }))) {
-      const [h, wd] = x.shape.slice(2);
-      return fromBlocks(winogradBlocked(toBlocks(x), w, b, h, wd), h, wd);
-    }
-  }
-  return x.graph.apply(ConvOp, b ? [x, w, b] : [x, w], a)[0];
+  const y = a.algorithm === 'direct' ? null : winogradConv(x, w, b, a, opts);
+  return y ?? x.graph.apply(ConvOp, b ? [x, w, b] : [x, w], a)[0];
 }
 
 /** PyTorch ConvTranspose2d: weight is (in, out/groups, kh, kw). */

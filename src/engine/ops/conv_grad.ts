@@ -10,6 +10,8 @@ import type { Graph, Tensor } from '../graph.js';
 import { matmul } from './matmul.js';
 import { concat, pad, reshape, slice, transpose, transposeLast } from './shape.js';
 import { conv2d } from './conv.js';
+import { both } from './pairs.js';
+import { sharedConstant } from './shared_constants.js';
 
 export interface WeightGradGeometry {
   kh: number;
@@ -39,9 +41,8 @@ export const weightGradDefaults: { method: 'auto' | WeightGradMethod } = { metho
  *   of note, no im2col copy).
  * 7x7 (the resnet stem, 3 channels) is a tie and goes to the Conv with the few-channel rule.
  */
-export function weightGradMethod(x: Tensor, g: Tensor, geo?: WeightGradGeometry): WeightGradMethod {
-  const unit = (v: [number, number]) => v[0] === 1 && v[1] === 1;
-  const gshiftOk = !!geo && x.shape[0] === 1 && unit(geo.stride) && unit(geo.dilation);
+export function weightGradMethod(x: Tensor, g: Tensor, geo: WeightGradGeometry): WeightGradMethod {
+  const gshiftOk = x.shape[0] === 1 && both(geo.stride, 1) && both(geo.dilation, 1);
   if (weightGradDefaults.method !== 'auto') {
     return weightGradDefaults.method === 'gshift' && !gshiftOk ? 'taps' : weightGradDefaults.method;
   }
@@ -101,20 +102,13 @@ function convWeightGradShiftG(x: Tensor, g: Tensor, geo: WeightGradGeometry): Te
 }
 
 /** One-hot filters [C·kh·kw, 1, kh, kw] per graph: filter c·kh·kw + t picks tap t of channel c. */
-const eyes = new WeakMap<Graph, Map<string, Tensor>>();
 function tapPicker(graph: Graph, c: number, kh: number, kw: number): Tensor {
-  let byShape = eyes.get(graph);
-  if (!byShape) eyes.set(graph, (byShape = new Map()));
-  const key = `${c},${kh},${kw}`;
-  let t = byShape.get(key);
-  if (!t) {
-    const s = kh * kw;
+  const s = kh * kw;
+  return sharedConstant(graph, `im2col_taps_${c}_${kh}x${kw}`, [c * s, 1, kh, kw], () => {
     const eye = new Float32Array(c * s * s);
     for (let i = 0; i < c * s; i++) eye[i * s + (i % s)] = 1;
-    t = graph.constant(eye, [c * s, 1, kh, kw], `im2col_taps_${c}_${kh}x${kw}`);
-    byShape.set(key, t);
-  }
-  return t;
+    return eye;
+  });
 }
 
 /**

@@ -6,3 +6,4 @@ export * from './conv.js';
 export * from './pool.js';
 export * from './norm.js';
 export * from './resize.js';
+export { reflectPad2d, reflectPad2dFits } from './reflect_pad.js';

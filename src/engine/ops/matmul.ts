@@ -51,15 +51,7 @@ const GramOp: OpDef<null> = {
   vjp: (n, [g]) => [matmul(add(g!, transposeLast(g!)), n.inputs[0])],
 };
 
-export const matmul = (a: Tensor, b: Tensor): Tensor => {
-  if (isTransposeOf(b, a)) return a.graph.apply(GramOp, [a], null)[0];
-  return a.graph.apply(MatMulOp, [a, b], null)[0];
-};
+export const matmul = (a: Tensor, b: Tensor): Tensor => a.graph.apply(MatMulOp, [a, b], null)[0];
 
-/** Whether b is transposeLast(a). */
-function isTransposeOf(b: Tensor, a: Tensor): boolean {
-  if (b.source.kind !== 'node' || b.source.node.type !== 'Transpose' || b.source.node.inputs[0] !== a) return false;
-  const perm = b.source.node.attrs as readonly number[];
-  const r = a.rank;
-  return r >= 2 && perm.every((p, i) => (i < r - 2 ? p === i : i === r - 2 ? p === r - 1 : p === r - 2));
-}
+/** a @ transposeLast(a), with the one-product VJP of the Gram op. */
+export const gram = (a: Tensor): Tensor => a.graph.apply(GramOp, [a], null)[0];

@@ -7,6 +7,8 @@
 import { GraphError, sizeOf, type NodeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
 import { int, ints, str, type Attr, type Emitter } from '../onnx.js';
 import { BLOCK, blockedSource, fromBlocks } from './blocks.js';
+import { both, pair } from './pairs.js';
+import { sharedConstant } from './shared_constants.js';
 import { matmul } from './matmul.js';
 import { reshape, transpose } from './shape.js';
 
@@ -25,15 +27,13 @@ interface PoolAttrs {
   ceilMode: boolean;
   countIncludePad: boolean;
 }
-const pair = (v: number | [number, number] | undefined, d: [number, number]): [number, number] =>
-  v === undefined ? d : typeof v === 'number' ? [v, v] : v;
 
 function attrsOf(o: Pool2dOptions): PoolAttrs {
-  const kernel = pair(o.kernel, [1, 1]);
+  const kernel = pair(o.kernel, 1);
   return {
     kernel,
     stride: pair(o.stride, kernel),
-    padding: pair(o.padding, [0, 0]),
+    padding: pair(o.padding, 0),
     ceilMode: o.ceilMode ?? false,
     countIncludePad: o.countIncludePad ?? true,
   };
@@ -149,7 +149,7 @@ const AvgPoolGradOp: OpDef<PoolAttrs & { inShape: Shape }> = {
     const [, c, h, w] = a.inShape;
     const [kh, kw] = a.kernel;
     const g = n.inputs[0];
-    const kernel = e.constF32(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw]);
+    const kernel = e.constF32(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw], `avgpool_grad_${c}_${kh}x${kw}`);
     const base = (o: number, i: number) => (o - 1) * a.stride[i] - 2 * a.padding[i] + a.kernel[i];
     e.node('ConvTranspose', [e.name(g), kernel], [e.name(n.outputs[0])], {
       kernel_shape: ints(a.kernel),
@@ -168,8 +168,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const a = attrsOf(opts);
   const xb = blockedSource(x);
   const [h, w] = x.shape.slice(2);
-  const pair = (v: [number, number], d: number) => v[0] === d && v[1] === d;
-  if (xb && pair(a.kernel, 2) && pair(a.stride, 2) && pair(a.padding, 0) && h % (2 * BLOCK) === 0 && w % (2 * BLOCK) === 0) {
+  if (xb && both(a.kernel, 2) && both(a.stride, 2) && both(a.padding, 0) && h % (2 * BLOCK) === 0 && w % (2 * BLOCK) === 0) {
     return fromBlocks(avgPool2x2Blocked(xb), h / 2, w / 2);
   }
   return x.graph.apply(AvgPoolOp, [x], a)[0];
@@ -183,7 +182,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
  */
 function avgPool2x2Blocked(xb: Tensor): Tensor {
   const [, , c, th, tw] = xb.shape;
-  const pm = xb.graph.constant(Float32Array.from([0.5, 0.5, 0, 0, 0, 0, 0.5, 0.5]), [2, BLOCK], 'avgpool_block_matrix');
+  const pm = sharedConstant(xb.graph, 'avgpool_block_matrix', [2, BLOCK], () => Float32Array.from([0.5, 0.5, 0, 0, 0, 0, 0.5, 0.5]));
   const rows = matmul(pm, reshape(xb, [BLOCK, BLOCK * c * th * tw])); // [p2, q·C·T]
   const cols = matmul(pm, reshape(rows, [2, BLOCK, c * th * tw])); // [p2, q2, C·T]
   // Pooled pixel (2i + p2, 2j + q2) of block (i, j) is at (4I + 2hi + p2, 4J + 2hj + q2) with i = 2I + hi.

@@ -11,14 +11,22 @@ import { str } from '../onnx.js';
 import { add } from './elementwise.js';
 import { concat, slice } from './shape.js';
 
+/**
+ * Whether `reflectPad2d(x, p)` takes x: float32 of rank >= 2, p >= 1, and both last axes at
+ * least 2p + 2 long, since the fold below needs the mirrored rows and the rows they land on to
+ * be distinct. Elsewhere the generic Pad (mode 'reflect') computes the same.
+ */
+export function reflectPad2dFits(x: Tensor, p: number): boolean {
+  const r = x.rank;
+  return r >= 2 && x.dtype === 'float32' && Number.isInteger(p) && p >= 1 && x.shape[r - 2] >= 2 * p + 2 && x.shape[r - 1] >= 2 * p + 2;
+}
+
 const ReflectPadOp: OpDef<{ p: number }> = {
   type: 'ReflectPad',
   infer: ([x], { p }) => {
     const r = x.rank;
-    if (r < 2 || x.dtype !== 'float32') throw new GraphError(`ReflectPad: expects a float32 tensor of rank >= 2, got ${x}`);
-    // The fold below needs the mirrored rows and the rows they land on to be distinct.
-    if (!Number.isInteger(p) || p < 1 || x.shape[r - 2] < 2 * p + 2 || x.shape[r - 1] < 2 * p + 2) {
-      throw new GraphError(`ReflectPad: padding ${p} needs both last axes of ${x} to be at least ${2 * p + 2}`);
+    if (!reflectPad2dFits(x, p)) {
+      throw new GraphError(`ReflectPad: padding ${p} needs a float32 tensor of rank >= 2 whose last two axes are at least ${2 * p + 2}, got ${x} (${x.dtype})`);
     }
     return [{ shape: x.shape.map((d, i) => (i >= r - 2 ? d + 2 * p : d)), dtype: 'float32' }];
   },

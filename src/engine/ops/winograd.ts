@@ -21,69 +21,14 @@
  *   stride-4 Conv as the input transform, as fast as the MatMuls but its [C, ξν, T] result
  *   needs a Transpose; one Kronecker (Aᵀ⊗Aᵀ) MatMul for the output transform, no faster.
  */
-import { GraphError } from '../graph.js';
 import { int, ints, str, type Emitter } from '../onnx.js';
-
-/** Output tile size m of F(m x m, 3 x 3); the input tile is m + 2. */
-export const WINOGRAD_M = 4;
-
-export interface WinogradMatrices {
-  m: number;
-  r: number;
-  /** n x n input transform. */
-  BT: number[][];
-  /** n x r filter transform. */
-  G: number[][];
-  /** m x n output transform. */
-  AT: number[][];
-}
-
-function polyMul(a: readonly number[], b: readonly number[]): number[] {
-  const out = new Array<number>(a.length + b.length - 1).fill(0);
-  a.forEach((x, i) => b.forEach((y, j) => (out[i + j] += x * y)));
-  return out;
-}
+import { winogradTransforms, type WinogradShape } from './winograd_transforms.js';
 
 /**
- * Cook-Toom matrices for F(m, r) from n-1 finite interpolation points and infinity
- * (n = m + r - 1), so that y = Aᵀ[(G g) ⊙ (Bᵀ d)] is the correlation of d (length n)
- * with g (length r). The default points {0, ±1, ±2} give Lavin's F(4,3) up to row scaling.
+ * Output tile size m of F(m x m, 3 x 3); the input tile is m + 2. The blocked layout of
+ * blocks.ts takes its block size from this.
  */
-export function winogradMatrices(
-  m: number,
-  r: number,
-  points: readonly number[] = [0, 1, -1, 2, -2, 0.5, -0.5].slice(0, m + r - 2),
-): WinogradMatrices {
-  const n = m + r - 1;
-  if (points.length !== n - 1) throw new GraphError(`winograd: F(${m},${r}) needs ${n - 1} points`);
-  const AT = Array.from({ length: m }, (_, i) => [...points.map((p) => p ** i), i === m - 1 ? 1 : 0]);
-  const G = [
-    ...points.map((p, j) => {
-      let f = 1;
-      points.forEach((q, l) => {
-        if (l !== j) f *= p - q;
-      });
-      return Array.from({ length: r }, (_, k) => p ** k / f);
-    }),
-    Array.from({ length: r }, (_, k) => (k === r - 1 ? 1 : 0)),
-  ];
-  const BT: number[][] = points.map((_, j) => {
-    let poly = [1];
-    points.forEach((q, l) => {
-      if (l !== j) poly = polyMul(poly, [-q, 1]);
-    });
-    return [...poly, 0];
-  });
-  BT.push(points.reduce((poly, q) => polyMul(poly, [-q, 1]), [1]));
-  return { m, r, BT, G, AT };
-}
-
-export interface WinogradShape {
-  c: number;
-  k: number;
-  h: number;
-  w: number;
-}
+export const WINOGRAD_M = 4;
 
 /**
  * Whether `conv2d` (algorithm 'auto') lowers a 3x3 stride-1 pad-1 conv of one image with frozen
@@ -122,7 +67,8 @@ export function winogradApplies(s: WinogradShape): boolean {
   return s.k >= 128 && s.c >= 64;
 }
 
-const mats4 = winogradMatrices(WINOGRAD_M, 3);
+/** F(4x4, 3x3)'s Bᵀ, Aᵀ and (G ⊗ G)ᵀ [9, 36], built once for every WinogradConv. */
+const T4 = winogradTransforms(WINOGRAD_M, 3);
 
 /**
  * Emits the blocked conv yb = conv(xb, w, padding 1) (+ b), zeroed outside the image by `mask`:
@@ -144,8 +90,8 @@ export function emitWinogradBlocked(
   const m = WINOGRAD_M;
   const n = m + 2;
   const t = th * tw;
-  const BT = e.constF32(mats4.BT.flat(), [n, n]);
-  const AT = e.constF32(mats4.AT.flat(), [m, n]);
+  const BT = e.constF32(T4.BT, [n, n], 'winograd4_3_BT');
+  const AT = e.constF32(T4.AT, [m, n], 'winograd4_3_AT');
   const op = (type: string, ins: string[], attrs = {}, o = e.tmp()): string => {
     e.node(type, ins, [o], attrs);
     return o;
@@ -175,16 +121,7 @@ export function emitWinogradBlocked(
   // it into an initializer when the session is created (so the model carries only the filters,
   // 52 MB for VGG-19 to conv5_1 instead of 413 MB); two batched 6x3 products instead took ORT
   // seconds to fold.
-  const kron = new Float32Array(9 * n * n);
-  for (let a = 0; a < 3; a++) {
-    for (let bb = 0; bb < 3; bb++) {
-      for (let xi = 0; xi < n; xi++) {
-        for (let nu = 0; nu < n; nu++)
-          kron[(a * 3 + bb) * n * n + xi * n + nu] = mats4.G[xi][a] * mats4.G[nu][bb];
-      }
-    }
-  }
-  const uflat = op('MatMul', [reshape(w, [k * c, 9]), e.constF32(kron, [9, n * n])]);
+  const uflat = op('MatMul', [reshape(w, [k * c, 9]), e.constF32(T4.GGt, [9, n * n], 'winograd4_3_GxG_T')]);
   const u = reshape(op('Transpose', [uflat], { perm: ints([1, 0]) }), [n * n, k, c]);
   const mm = op('MatMul', [u, v]);
   const o1 = op('MatMul', [AT, reshape(mm, [n, n * k * t])]);

@@ -1,8 +1,9 @@
 /**
  * Winograd F(m x m, r x r) for trainable stride-1 convolutions of one image, built from
  * ordinary graph ops (Pad, Reshape, Transpose, Slice, Concat, MatMul) so that autodiff derives
- * the input and weight gradients from them, as winograd_train.ts does for 3x3 filters with
- * 4x4 blocks. Here the block is m (the output tile), the input tile n = m + r - 1, r - 1 <= m:
+ * the input and weight gradients from them, as winograd_train.ts does for 3x3 filters (there
+ * with the tiles gathered by a strided Conv). Here the block is m (the output tile), the input
+ * tile n = m + r - 1, r - 1 <= m:
  *
  *   xb[p, q, C, i, j] = xpad[C, m·i + p, m·j + q]   (Reshape + Transpose of the padded input)
  *   tile rows m·i .. m·i + n - 1 = block row i and the first r - 1 rows of block row i + 1
@@ -26,21 +27,11 @@ import { GraphError, type Tensor } from '../graph.js';
 import { add } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { concat, pad, reshape, slice, transpose } from './shape.js';
-import { winogradMatrices } from './winograd.js';
-
-/** Knob for tests and benchmarks: 'auto' follows `s1Winograd4Applies`, 'off' never, 'on' always where possible. */
-export const s1Winograd4Defaults: { mode: 'auto' | 'on' | 'off' } = { mode: 'auto' };
+import { sharedConstant } from './shared_constants.js';
+import { stride1OutSize, winogradTransforms, type WinogradShape, type WinogradTransforms } from './winograd_transforms.js';
 
 /** Output tile of the 4x4 filters' F(m, 4): n = 6, the points {0, ±1, ±2, ∞} of F(4, 3). */
-export const S1_WINOGRAD4_M = 3;
-
-export interface S1ConvShape {
-  c: number;
-  k: number;
-  /** Output height and width. */
-  h: number;
-  w: number;
-}
+const S1_WINOGRAD4_M = 3;
 
 /**
  * Whether conv2d takes F(3x3, 4x4) for a trainable 4x4 stride-1 conv: measured a win for
@@ -48,45 +39,14 @@ export interface S1ConvShape {
  * tiles) the per-run filter transform (~15 ms, 1 thread) would cost about what the direct conv
  * does (~12 ms, scaled from 31²; not measured), so it stays direct.
  */
-export function s1Winograd4Applies(s: S1ConvShape): boolean {
-  if (s1Winograd4Defaults.mode !== 'auto') return s1Winograd4Defaults.mode === 'on';
+export function s1Winograd4Applies(s: WinogradShape): boolean {
   const tiles = Math.ceil(s.h / S1_WINOGRAD4_M) * Math.ceil(s.w / S1_WINOGRAD4_M);
   return s.c >= 128 && s.k >= 128 && tiles >= 64;
 }
 
-interface Transforms {
-  m: number;
-  r: number;
-  n: number;
-  BT: Float32Array;
-  AT: Float32Array;
-  /** (G ⊗ G) as [n², r²]: row ξ·n+ν, column a·r+b holds G[ξ][a]·G[ν][b]. */
-  kron: Float32Array;
-}
-
-const cache = new Map<string, Transforms>();
-function transforms(m: number, r: number): Transforms {
-  const key = `${m},${r}`;
-  let t = cache.get(key);
-  if (t) return t;
-  const mats = winogradMatrices(m, r);
-  const n = m + r - 1;
-  const kron = new Float32Array(n * n * r * r);
-  for (let xi = 0; xi < n; xi++) {
-    for (let nu = 0; nu < n; nu++) {
-      for (let a = 0; a < r; a++) {
-        for (let b = 0; b < r; b++) kron[(xi * n + nu) * r * r + a * r + b] = mats.G[xi][a] * mats.G[nu][b];
-      }
-    }
-  }
-  t = { m, r, n, BT: Float32Array.from(mats.BT.flat()), AT: Float32Array.from(mats.AT.flat()), kron };
-  cache.set(key, t);
-  return t;
-}
-
-/** U = (G ⊗ G) w per filter tensor, [n², K, C]: D(fake) and D(real) share one per graph. */
+/** U = (G ⊗ G) w per filter tensor, [n², K, C]: every use of the same filters in a graph (D(fake) and D(real)) shares one. */
 const transformed = new WeakMap<Tensor, Map<string, Tensor>>();
-function filterTransform(w: Tensor, t: Transforms): Tensor {
+export function filterTransform(w: Tensor, t: WinogradTransforms): Tensor {
   const key = `${t.m},${t.r}`;
   let byTile = transformed.get(w);
   if (!byTile) transformed.set(w, (byTile = new Map()));
@@ -99,7 +59,8 @@ function filterTransform(w: Tensor, t: Transforms): Tensor {
   // (w · (G ⊗ G)ᵀ)ᵀ instead left ORT a [K, C, n²] -> [n², C, K] Transpose, ~80-100 ms at
   // 256->512 (1 thread), for a GEMM only 16 deep either way.
   const wt = transpose(reshape(w, [k * c, r * r]), [1, 0]);
-  u = reshape(matmul(w.graph.constant(t.kron, [n * n, r * r], `winograd${t.m}_${r}_kron`), wt), [n * n, k, c]);
+  const gg = sharedConstant(w.graph, `winograd${t.m}_${r}_GxG`, [n * n, r * r], () => t.GG);
+  u = reshape(matmul(gg, wt), [n * n, k, c]);
   byTile.set(key, u);
   return u;
 }
@@ -115,10 +76,9 @@ export function winogradConvS1(x: Tensor, w: Tensor, b: Tensor | null, padding: 
   if (nb !== 1 || cw !== c || r !== r2 || r - 1 > m) {
     throw new GraphError(`winogradConvS1: needs one image and square r x r filters with r - 1 <= ${m}, got ${x} * ${w}`);
   }
-  const t = transforms(m, r);
+  const t = winogradTransforms(m, r);
   const n = t.n;
-  const ho = h + 2 * padding[0] - r + 1;
-  const wo = wd + 2 * padding[1] - r + 1;
+  const [ho, wo] = stride1OutSize(x, r, padding);
   if (ho < 1 || wo < 1) throw new GraphError(`winogradConvS1: input ${x} is too small for ${r}x${r} filters`);
   const th = Math.ceil(ho / m);
   const tw = Math.ceil(wo / m);
@@ -129,8 +89,8 @@ export function winogradConvS1(x: Tensor, w: Tensor, b: Tensor | null, padding: 
   const wb = m * (tw + 1);
   const xp = pad(x, [0, 0, padding[0], padding[1], 0, 0, hb - h - padding[0], wb - wd - padding[1]]);
   const xb = transpose(reshape(xp, [c, th + 1, m, tw + 1, m]), [2, 4, 0, 1, 3]); // [m, m, C, th+1, tw+1]
-  const bt = g.constant(t.BT, [n, n], `winograd${m}_${r}_BT`);
-  const at = g.constant(t.AT, [m, n], `winograd${m}_${r}_AT`);
+  const bt = sharedConstant(g, `winograd${m}_${r}_BT`, [n, n], () => t.BT);
+  const at = sharedConstant(g, `winograd${m}_${r}_AT`, [m, n], () => t.AT);
 
   const d1 = concat(
     [
@@ -160,25 +120,5 @@ export function winogradConvS1(x: Tensor, w: Tensor, b: Tensor | null, padding: 
   const yb = reshape(transpose(o2, [2, 3, 0, 4, 1]), [1, k, th * m, tw * m]);
   const y = th * m === ho && tw * m === wo ? yb : slice(yb, [{ axis: 2, start: 0, end: ho }, { axis: 3, start: 0, end: wo }]);
   return b ? add(y, reshape(b, [1, k, 1, 1])) : y;
-}
-
-/**
- * Whether conv2d should compute conv(x, w) with these attributes by `winogradConvS1` with
- * F(3x3, 4x4): one float32 image, 4x4 filters, stride and dilation 1, one group, and a shape
- * `s1Winograd4Applies` accepts. The caller also checks the filters are trainable (frozen ones
- * would rather fold their transform once, which this composed form does not rely on).
- */
-export function s1Winograd4Route(
-  x: Tensor,
-  w: Tensor,
-  a: { stride: [number, number]; dilation: [number, number]; groups: number; padding: [number, number] },
-): boolean {
-  const one = (v: [number, number]) => v[0] === 1 && v[1] === 1;
-  const ok =
-    x.rank === 4 && x.shape[0] === 1 && x.dtype === 'float32' && w.rank === 4 && w.shape[1] === x.shape[1] &&
-    w.shape[2] === 4 && w.shape[3] === 4 && one(a.stride) && one(a.dilation) && a.groups === 1;
-  if (!ok) return false;
-  const [ho, wo] = [0, 1].map((i) => x.shape[2 + i] + 2 * a.padding[i] - 3);
-  return ho >= 1 && wo >= 1 && s1Winograd4Applies({ c: x.shape[1], k: w.shape[0], h: ho, w: wo });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Winograd F(m x m, r x r) for trainable stride-1 convs (conv_s2_winograd.ts) against ORT's
+ * Winograd F(m x m, r x r) for trainable stride-1 convs (winograd_s1.ts) against ORT's
  * direct Conv: forward, input, weight and bias gradients from autodiff through the composed
  * ops, for the PatchGAN's 4x4 filters (F(3x3, 4x4)) with padding 1 (partial tiles) and 0
  * (filled tiles), rectangular inputs, and the 2x2 and 3x3 filters the same code builds. The
@@ -10,15 +10,14 @@
  * relative in float32); a wrong transform, tile gather or its adjoint is off by order 1.
  */
 import { test } from 'node:test';
-import { assertSameOutputs } from '../helpers/compare.js';
 import assert from 'node:assert/strict';
 import { F, Graph, Program, grad } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
-import { s1Winograd4Applies, s1Winograd4Defaults, winogradConvS1 } from '../../src/engine/ops/conv_s2_winograd.js';
+import { s1Winograd4Applies, winogradConvS1 } from '../../src/engine/ops/winograd_s1.js';
+import { assertSameOutputs } from '../helpers/compare.js';
 import { gradcheck, rng } from '../helpers/gradcheck.js';
 
 const rand = (n: number, r: () => number) => Float32Array.from({ length: n }, () => 2 * r() - 1);
-
 
 async function compare(c: number, k: number, h: number, w: number, r: number, padding: number, m: number): Promise<void> {
   const ho = h + 2 * padding - r + 1;
@@ -78,9 +77,14 @@ test('conv2d routes the PatchGAN 256->512 4x4 stride-1 layer at 32² to it, not 
     const w = frozen ? g.constant(new Float32Array(k * 256 * 16), [k, 256, 4, 4]) : g.input('w', [k, 256, 4, 4]);
     const y = F.conv2d(x, w, null, { padding: 1 });
     assert.deepEqual(y.shape, [1, k, 31, 31]);
-    return topoSort([y]).some((n) => n.type === 'Conv');
+    const nodes = topoSort([y]);
+    const direct = nodes.some((n) => n.type === 'Conv' && n.inputs[1] === w);
+    // F(3x3, 4x4)'s products are MatMuls, one of them with the filters' transform.
+    const winograd = nodes.some((n) => n.type === 'MatMul');
+    assert.notEqual(direct, winograd, `exactly one lowering: ${[...new Set(nodes.map((n) => n.type))]}`);
+    return winograd ? 'winograd' : 'direct';
   };
-  assert.equal(route(false, 512), s1Winograd4Defaults.mode === 'off');
-  assert.ok(route(true, 512), 'frozen filters keep the direct Conv');
-  assert.ok(route(false, 1), 'the one-channel head keeps the direct Conv');
+  assert.equal(route(false, 512), 'winograd');
+  assert.equal(route(true, 512), 'direct', 'frozen filters keep the direct Conv');
+  assert.equal(route(false, 1), 'direct', 'the one-channel head keeps the direct Conv');
 });
