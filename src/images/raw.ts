@@ -122,7 +122,8 @@ export function chwToHwc(src: Float32Array, width: number, height: number, chann
   return out;
 }
 
-export function cropRaw(img: RawImage, x: number, y: number, width: number, height: number): RawImage {
+/** The box at (x, y), written into `out` when given (a buffer reused across many crops). */
+export function cropRaw(img: RawImage, x: number, y: number, width: number, height: number, out?: Float32Array): RawImage {
   assertRaw(img);
   if (![x, y, width, height].every(Number.isInteger) || x < 0 || y < 0 || width < 1 || height < 1) {
     throw new RangeError(`cropRaw: bad box ${x},${y} ${width}x${height}`);
@@ -130,15 +131,18 @@ export function cropRaw(img: RawImage, x: number, y: number, width: number, heig
   if (x + width > img.width || y + height > img.height) {
     throw new RangeError(`cropRaw: box ${x},${y} ${width}x${height} exceeds ${img.width}x${img.height}`);
   }
-  const out = new Float32Array(3 * width * height);
+  if (out && out.length !== 3 * width * height) {
+    throw new RangeError(`cropRaw: output of ${out.length} values for a ${width}x${height} box`);
+  }
+  const data = out ?? new Float32Array(3 * width * height);
   const n = img.width * img.height;
   for (let c = 0; c < 3; c++) {
     for (let r = 0; r < height; r++) {
       const s = c * n + (y + r) * img.width + x;
-      out.set(img.data.subarray(s, s + width), c * width * height + r * width);
+      data.set(img.data.subarray(s, s + width), c * width * height + r * width);
     }
   }
-  return { width, height, data: out };
+  return { width, height, data };
 }
 
 /** Centre crop to the given size (for square-crop pipelines such as CycleGAN's). */

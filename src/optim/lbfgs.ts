@@ -92,47 +92,51 @@ export async function lbfgs(f: Objective, x: Float32Array, opts: LbfgsOptions): 
   const steps: Float32Array[] = [];
   const ro: number[] = [];
   const al = new Float64Array(historySize);
-  let d: Float32Array = new Float32Array(x.length);
+  // The previous step's gradient and direction, null before the first step.
   let prevG: Float32Array | null = null;
+  let d: Float32Array | null = null;
+  // Vectors to overwrite: a rejected (y, s) pair, or the oldest one a full history dropped.
+  const spare: Float32Array[] = [];
   let t = lr;
   let hDiag = 1;
 
   for (let iter = 1; iter <= maxIter; iter++) {
     if (opts.signal?.aborted) break;
-    if (iter === 1) {
-      d = negate(g);
-    } else {
-      const y = new Float32Array(g.length);
-      const s = new Float32Array(g.length);
-      const [ys, yy] = differences(g, prevG!, d, t, y, s);
+    if (prevG && d) {
+      const y = spare.pop() ?? new Float32Array(g.length);
+      const s = spare.pop() ?? new Float32Array(g.length);
+      const [ys, yy] = differences(g, prevG, d, t, y, s);
       if (ys > 1e-10) {
         if (dirs.length === historySize) {
-          dirs.shift();
-          steps.shift();
+          spare.push(dirs.shift()!, steps.shift()!);
           ro.shift();
         }
         dirs.push(y);
         steps.push(s);
         ro.push(1 / ys);
         hDiag = ys / yy;
+      } else {
+        spare.push(y, s);
       }
-      const q = negate(g);
-      const m = dirs.length;
-      // The two-loop recursion, each dot product fused into the preceding update of q.
-      let sq = m > 0 ? dot(steps[m - 1], q) : 0;
-      for (let i = m - 1; i >= 0; i--) {
-        al[i] = sq * ro[i];
-        if (i > 0) sq = axpyDot(-al[i], dirs[i], q, steps[i - 1]);
-        else axpy(-al[i], dirs[i], q);
-      }
-      let yq = scaleDot(q, hDiag, dirs[0]);
-      for (let i = 0; i < m; i++) {
-        const be = yq * ro[i];
-        if (i + 1 < m) yq = axpyDot(al[i] - be, steps[i], q, dirs[i + 1]);
-        else axpy(al[i] - be, steps[i], q);
-      }
-      d = q;
     }
+    // −g through the two-loop recursion; with no history yet (first step) that leaves −g
+    // exactly, as hDiag is still 1.
+    const q = negate(g);
+    const m = dirs.length;
+    // Each dot product is fused into the preceding update of q.
+    let sq = m > 0 ? dot(steps[m - 1], q) : 0;
+    for (let i = m - 1; i >= 0; i--) {
+      al[i] = sq * ro[i];
+      if (i > 0) sq = axpyDot(-al[i], dirs[i], q, steps[i - 1]);
+      else axpy(-al[i], dirs[i], q);
+    }
+    let yq = scaleDot(q, hDiag, dirs[0]);
+    for (let i = 0; i < m; i++) {
+      const be = yq * ro[i];
+      if (i + 1 < m) yq = axpyDot(al[i] - be, steps[i], q, dirs[i + 1]);
+      else axpy(al[i] - be, steps[i], q);
+    }
+    d = q;
     prevG = g;
     t = iter === 1 ? Math.min(1, 1 / sumAbs(g)) * lr : lr;
     if (dot(g, d) > 1) break; // not a descent direction (PyTorch: gtd > -tolerance_change)

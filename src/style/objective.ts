@@ -32,10 +32,23 @@ export interface Coefficients {
   style: Map<string, number>;
 }
 
-export function vggInput(g: Graph, image: Tensor): Tensor {
+/** VGG-19 activations at `layers` (repeats allowed) of an image tensor in [0, 1]. */
+export function vggFeatures(vgg: VGG19Features, g: Graph, image: Tensor, layers: readonly string[]): Map<string, Tensor> {
   const mean = g.constant(Float32Array.from(IMAGENET_MEAN), [1, 3, 1, 1], 'imagenet_mean');
   const std = g.constant(Float32Array.from(IMAGENET_STD), [1, 3, 1, 1], 'imagenet_std');
-  return F.div(F.sub(image, mean), std);
+  return vgg.extract(new Ctx(g, { root: vgg }), F.div(F.sub(image, mean), std), layers);
+}
+
+/**
+ * Compiles a program run on every evaluation. Without ORT's memory pattern: 1 GB less at
+ * 512 px, same speed (see RuntimeOptions). ORT's first run takes ~30% longer (allocations,
+ * first touches); one run on zeros here keeps that out of the optimisation (the PyTorch
+ * reference also warms up untimed).
+ */
+export async function compileWarm(outputs: Record<string, Tensor>, threads?: number): Promise<Program> {
+  const p = await Program.create(outputs, { threads, allowConstantOutputs: true, memPattern: false });
+  await p.run(Object.fromEntries(p.inputs.map((t) => [t.name, new Float32Array(t.size)])));
+  return p;
 }
 
 /**
@@ -51,8 +64,7 @@ export function objectiveGraph(
 ): Record<'total' | 'content' | 'style' | 'tv' | 'grad', Tensor> {
   const g = new Graph();
   const x = g.input('image', [1, 3, h, w]);
-  const ctx = new Ctx(g, { root: vgg });
-  const f = vgg.extract(ctx, vggInput(g, x), [...new Set([...contentLayers, ...styleLayers])]);
+  const f = vggFeatures(vgg, g, x, [...contentLayers, ...styleLayers]);
   const scalar = (name: string) => g.input(name, []);
   let content: Tensor = g.scalar(0);
   for (const l of contentLayers) {
@@ -82,16 +94,15 @@ export function extractDirect(vgg: VGG19Features, g: Graph, x: Tensor, layers: r
   const algorithm = F.convDefaults.algorithm;
   F.convDefaults.algorithm = 'direct';
   try {
-    return vgg.extract(new Ctx(g, { root: vgg }), vggInput(g, x), layers);
+    return vggFeatures(vgg, g, x, layers);
   } finally {
     F.convDefaults.algorithm = algorithm;
   }
 }
 
 export class StyleNet {
-  private cache = new ProgramCache(6);
-  /** The compiled-program cache, shared with the tiled path (tiled.ts). */
-  readonly programs = (key: string, build: () => Promise<Program>): Promise<Program> => this.cache.get(key, build);
+  /** Compiled programs by size and layers, shared with the tiled path (tiled.ts). */
+  readonly programs = new ProgramCache(6);
   constructor(
     readonly vgg: VGG19Features,
     /** Identifies the weights in cache keys. */
@@ -99,7 +110,10 @@ export class StyleNet {
     readonly threads?: number,
   ) {}
 
-  /** Activations (for `acts`) and Gram matrices (for `grams`) of one image. */
+  /**
+   * Activations (for `acts`) and Gram matrices (for `grams`) of one image; at least one
+   * list must be non-empty (a program needs an output).
+   */
   async features(
     image: Float32Array,
     h: number,
@@ -107,12 +121,11 @@ export class StyleNet {
     acts: readonly string[],
     grams: readonly string[],
   ): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
-    if (acts.length === 0 && grams.length === 0) return { acts: new Map(), grams: new Map() };
     const key = `features|${this.weightsId}|${h}x${w}|${acts}|${grams}`;
-    const prog = await this.cache.get(key, () => {
+    const prog = await this.programs.get(key, () => {
       const g = new Graph();
       const x = g.input('image', [1, 3, h, w]);
-      const f = extractDirect(this.vgg, g, x, [...new Set([...acts, ...grams])]);
+      const f = extractDirect(this.vgg, g, x, [...acts, ...grams]);
       const outs: Record<string, Tensor> = {};
       for (const l of acts) outs[`act_${l}`] = f.get(l)!;
       for (const l of grams) outs[`gram_${l}`] = gram(f.get(l)!);
@@ -128,18 +141,7 @@ export class StyleNet {
   /** J(G) and dJ/dG for images of h × w. */
   async objective(h: number, w: number, contentLayers: readonly string[], styleLayers: readonly string[]) {
     const key = `cost|${this.weightsId}|${h}x${w}|${contentLayers}|${styleLayers}`;
-    const prog = await this.cache.get(key, async () => {
-      // Without ORT's memory pattern: 1 GB less at 512 px, same speed (see RuntimeOptions).
-      const p = await Program.create(objectiveGraph(this.vgg, h, w, contentLayers, styleLayers), {
-        threads: this.threads,
-        allowConstantOutputs: true,
-        memPattern: false,
-      });
-      // ORT's first run takes ~30% longer (allocations, first touches); one run on zeros here
-      // keeps that out of the optimisation (the PyTorch reference also warms up untimed).
-      await p.run(Object.fromEntries(p.inputs.map((t) => [t.name, new Float32Array(t.size)])));
-      return p;
-    });
+    const prog = await this.programs.get(key, () => compileWarm(objectiveGraph(this.vgg, h, w, contentLayers, styleLayers), this.threads));
 
     return async (image: Float32Array, t: Targets, k: Coefficients): Promise<CostValues & { grad: Float32Array }> => {
       const feeds: Record<string, Float32Array> = {
@@ -162,7 +164,7 @@ export class StyleNet {
   }
 
   async release(): Promise<void> {
-    await this.cache.clear();
+    await this.programs.clear();
   }
 }
 

@@ -85,11 +85,12 @@ export const DEFAULTS = {
 };
 
 /**
- * Without --scales: one scale up to 1024 px; above, coarse-to-fine from about 512 px, so a
+ * Without --scales: one scale up to 1024 px; above, coarse-to-fine from about 512 px (the
+ * number of halvings nearest to it, so the first scale lies within a factor √2 of 512), so a
  * 2048 px job spends most iterations where they are cheap (3 scales: 512, 1024, 2048).
  */
 export function autoScales(size: number): number {
-  return size <= 1024 ? 1 : 1 + Math.ceil(Math.log2(size / 512) - 1e-9);
+  return size <= 1024 ? 1 : 1 + Math.round(Math.log2(size / 512));
 }
 
 /** An empty list is allowed only where its cost has weight 0 (the explore experiments). */

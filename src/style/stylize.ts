@@ -8,7 +8,7 @@ import { Adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
 import { StyleNet, meanSquare, type Coefficients, type CostValues, type Targets } from './objective.js';
 import { tiledFeatures, tiledObjective } from './tiled.js';
-import { layerStride, planTiles } from './tiles.js';
+import { planTiles, type TilePlan } from './tiles.js';
 import { resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
 import { loadVgg, type WeightsSpec } from './vgg.js';
 
@@ -105,27 +105,26 @@ async function run(
   const blendSum = s.styleBlendWeights.reduce((a, b) => a + b, 0);
 
   const layers = [...s.contentLayers, ...s.styleLayers];
+  const plan = (img: RawImage) => planTiles(img.height, img.width, layers, s.tileSize ** 2);
+  let prevSide = 0;
   for (let k = 0; k < s.scales && !hooks.signal?.aborted; k++) {
-    const side = Math.max(minLongSide(contentFull, layers), Math.round(s.size / 2 ** (s.scales - 1 - k)));
+    const side = Math.max(minLongSide(contentFull), Math.round(s.size / 2 ** (s.scales - 1 - k)));
     const dims = sizeForLongestSide(contentFull.width, contentFull.height, side);
     const content = resizeRaw(contentFull, dims.width, dims.height);
     const [h, w] = [content.height, content.width];
     size = [h, w];
 
-    // Each scale compiles programs for its own size; the previous scale's (and their memory) go.
-    await net.release();
-    const features = (img: RawImage, acts: readonly string[], grams: readonly string[]) => {
-      const plan = planTiles(img.height, img.width, layers, s.tileSize ** 2);
-      return plan
-        ? tiledFeatures(net.vgg, net.programs, net.weightsId, plan, img.data, acts, grams, s.threads)
-        : net.features(img.data, img.height, img.width, acts, grams);
-    };
-    const cFeat = await features(content, s.contentLayers, []);
+    // Each size compiles its own programs; a new size lets the previous one's (and their
+    // memory) go, while a scale clamped to the same size keeps them.
+    if (side !== prevSide) await net.release();
+    prevSide = side;
+    const contentPlan = plan(content);
+    const cFeat = await features(net, content, contentPlan, s.contentLayers, []);
     const grams = new Map<string, Float32Array>();
     for (const [i, st] of styleImages.entries()) {
-      const sd = sizeForLongestSide(st.width, st.height, Math.max(minLongSide(st, layers), Math.round(side * s.styleScale)));
+      const sd = sizeForLongestSide(st.width, st.height, Math.max(minLongSide(st), Math.round(side * s.styleScale)));
       const simg = resizeRaw(st, sd.width, sd.height);
-      const f = await features(simg, [], s.styleLayers);
+      const f = await features(net, simg, plan(simg), [], s.styleLayers);
       const b = s.styleBlendWeights[i] / blendSum;
       for (const l of s.styleLayers) {
         const gi = f.grams.get(l)!;
@@ -147,10 +146,12 @@ async function run(
 
     x = x ? resizeRaw(x, w, h, 'bilinear') : await initialImage(s, content, notice);
     const image = x.data;
-    const plan = planTiles(h, w, layers, s.tileSize ** 2);
-    if (plan) notice(`${w}x${h}: evaluating in ${plan.rows.length * plan.cols.length} windows of ${plan.tw}x${plan.th} (--tile-size ${s.tileSize})`);
-    const objective = plan
-      ? await tiledObjective(net.vgg, net.programs, net.weightsId, plan, s.contentLayers, s.styleLayers, s.threads)
+    if (contentPlan) {
+      const { rows, cols, tw, th } = contentPlan;
+      notice(`${w}x${h}: evaluating in ${rows.length * cols.length} windows of ${tw}x${th} (--tile-size ${s.tileSize})`);
+    }
+    const objective = contentPlan
+      ? await tiledObjective(net, contentPlan, s.contentLayers, s.styleLayers)
       : await net.objective(h, w, s.contentLayers, s.styleLayers);
     const f = async (v: Float32Array) => {
       const r = await objective(v, targets, coef);
@@ -206,12 +207,26 @@ async function run(
 }
 
 /**
- * The smallest longest side at which an image's short side still reaches the deepest layer
- * (each pooling halves it; conv5_x needs 16 px), for coarse scales and small style scales.
+ * The smallest longest side at which an image's short side still reaches the deepest usable
+ * layer, for coarse scales and small style scales: conv5_x, after four poolings, needs 16 px
+ * (pool5 is not a cost layer).
  */
-function minLongSide(img: { width: number; height: number }, layers: readonly string[]): number {
-  const need = Math.max(16, ...layers.map(layerStride));
-  return Math.ceil((need * Math.max(img.width, img.height)) / Math.min(img.width, img.height));
+function minLongSide(img: { width: number; height: number }): number {
+  return Math.ceil((16 * Math.max(img.width, img.height)) / Math.min(img.width, img.height));
+}
+
+/** Activations and Gram matrices of one image, window by window when `plan` tiles it. */
+async function features(
+  net: StyleNet,
+  img: RawImage,
+  plan: TilePlan | null,
+  acts: readonly string[],
+  grams: readonly string[],
+): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
+  // A list may be empty where its cost's weight is 0 (options.ts); with both empty there is
+  // nothing to compute, and no program to build (one needs an output).
+  if (acts.length === 0 && grams.length === 0) return { acts: new Map(), grams: new Map() };
+  return plan ? tiledFeatures(net, plan, img.data, acts, grams) : net.features(img.data, img.height, img.width, acts, grams);
 }
 
 async function initialImage(s: StyleSettings, content: RawImage, notice: (m: string) => void): Promise<RawImage> {

@@ -7,23 +7,9 @@
  * plus its content term, whose gradients add up to the exact whole-image gradient.
  */
 import { F, Graph, Program, grad, type Tensor } from '../engine/index.js';
-import type { VGG19Features } from '../models/vgg19.js';
-import { Ctx } from '../nn/index.js';
-import type { Coefficients, CostValues, Targets } from './objective.js';
 import { gram } from './costs.js';
-import { extractDirect, vggInput } from './objective.js';
-import {
-  addWindow,
-  cropWindow,
-  interiorMask,
-  layerSize,
-  placeInterior,
-  windowOfLayer,
-  type Span,
-  type TilePlan,
-} from './tiles.js';
-
-export type ProgramSource = (key: string, build: () => Promise<Program>) => Promise<Program>;
+import { compileWarm, extractDirect, vggFeatures, type Coefficients, type CostValues, type StyleNet, type Targets } from './objective.js';
+import { addWindow, cropWindow, interiorMask, layerSize, placeInterior, windowOfLayer, type Span, type TilePlan } from './tiles.js';
 
 function* windows(plan: TilePlan): Generator<[Span, Span]> {
   for (const r of plan.rows) for (const c of plan.cols) yield [r, c];
@@ -45,30 +31,35 @@ function maskInputs(g: Graph): (l: string, a: Tensor) => Tensor {
 }
 
 /**
+ * One window's activations (outputs act_<l>) and interior Gram matrices (gram_<l>, inputs
+ * mask_<l>), for whole-image features and for the cost's first pass alike.
+ */
+function windowFeatures(net: StyleNet, plan: TilePlan, acts: readonly string[], grams: readonly string[]): Promise<Program> {
+  return net.programs.get(`tilefeatures|${net.weightsId}|${plan.th}x${plan.tw}|${acts}|${grams}`, () => {
+    const g = new Graph();
+    const x = g.input('image', [1, 3, plan.th, plan.tw]);
+    const mask = maskInputs(g);
+    const f = extractDirect(net.vgg, g, x, [...acts, ...grams]);
+    const outs: Record<string, Tensor> = {};
+    for (const l of acts) outs[`act_${l}`] = f.get(l)!;
+    for (const l of grams) outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
+    return Program.create(outs, { threads: net.threads });
+  });
+}
+
+/**
  * Whole-image activations (`acts`) and Gram matrices (`grams`) of an image computed window
- * by window: the same results as one pass, in the memory of one window.
+ * by window: the same results as one pass, in the memory of one window. At least one list
+ * must be non-empty (a program needs an output).
  */
 export async function tiledFeatures(
-  vgg: VGG19Features,
-  programs: ProgramSource,
-  key: string,
+  net: StyleNet,
   plan: TilePlan,
   image: Float32Array,
   acts: readonly string[],
   grams: readonly string[],
-  threads?: number,
 ): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
-  const layers = [...new Set([...acts, ...grams])];
-  const prog = await programs(`tilefeatures|${key}|${plan.th}x${plan.tw}|${acts}|${grams}`, () => {
-    const g = new Graph();
-    const x = g.input('image', [1, 3, plan.th, plan.tw]);
-    const mask = maskInputs(g);
-    const f = extractDirect(vgg, g, x, layers);
-    const outs: Record<string, Tensor> = {};
-    for (const l of acts) outs[`act_${l}`] = f.get(l)!;
-    for (const l of grams) outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
-    return Program.create(outs, { threads });
-  });
+  const prog = await windowFeatures(net, plan, acts, grams);
   const outActs = new Map<string, Float32Array>();
   const channels = new Map<string, number>();
   for (const l of acts) {
@@ -81,7 +72,7 @@ export async function tiledFeatures(
   const buf = new Float32Array(3 * plan.th * plan.tw);
   let i = 0;
   for (const [r, c] of windows(plan)) {
-    const feeds: Record<string, Float32Array> = { image: cropWindow(image, 3, plan, r, c, buf) };
+    const feeds: Record<string, Float32Array> = { image: cropWindow(image, plan, r, c, buf) };
     for (const l of grams) feeds[`mask_${l}`] = masks[i].get(l)!;
     const res = await prog.run(feeds);
     for (const l of acts) placeInterior(l, plan, r, c, channels.get(l)!, res[`act_${l}`], outActs.get(l)!);
@@ -101,29 +92,13 @@ function accumulate(into: Map<string, Float64Array>, l: string, v: Float32Array)
  * J(G) and dJ/dG of an image tiled by `plan`, with the same targets and coefficients as the
  * one-pass objective (content targets are whole-image activations).
  */
-export async function tiledObjective(
-  vgg: VGG19Features,
-  programs: ProgramSource,
-  key: string,
-  plan: TilePlan,
-  contentLayers: readonly string[],
-  styleLayers: readonly string[],
-  threads?: number,
-) {
-  const gramProg = styleLayers.length === 0 ? null : await programs(`tilegrams|${key}|${plan.th}x${plan.tw}|${styleLayers}`, () => {
+export async function tiledObjective(net: StyleNet, plan: TilePlan, contentLayers: readonly string[], styleLayers: readonly string[]) {
+  const gramProg = styleLayers.length === 0 ? null : await windowFeatures(net, plan, [], styleLayers);
+  const gradProg = await net.programs.get(`tilecost|${net.weightsId}|${plan.th}x${plan.tw}|${contentLayers}|${styleLayers}`, () => {
     const g = new Graph();
     const x = g.input('image', [1, 3, plan.th, plan.tw]);
     const mask = maskInputs(g);
-    const f = extractDirect(vgg, g, x, styleLayers);
-    const outs: Record<string, Tensor> = {};
-    for (const l of styleLayers) outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
-    return Program.create(outs, { threads });
-  });
-  const gradProg = await programs(`tilecost|${key}|${plan.th}x${plan.tw}|${contentLayers}|${styleLayers}`, async () => {
-    const g = new Graph();
-    const x = g.input('image', [1, 3, plan.th, plan.tw]);
-    const mask = maskInputs(g);
-    const f = vgg.extract(new Ctx(g, { root: vgg }), vggInput(g, x), [...new Set([...contentLayers, ...styleLayers])]);
+    const f = vggFeatures(net.vgg, g, x, [...contentLayers, ...styleLayers]);
     // content: Σ_l k_l Σ mask (a_G − a_C)², k_l already holding 1/(4 nH nW nC) of the whole image.
     let content: Tensor = g.scalar(0);
     for (const l of contentLayers) {
@@ -141,18 +116,13 @@ export async function tiledObjective(
       linear = F.add(linear, F.reduceSum(F.mul(G, g.input(`M_${l}`, [c, c]))));
     }
     const [gx] = grad(linear, [x]);
-    const p = await Program.create({ content, grad: gx }, { threads, memPattern: false, allowConstantOutputs: true });
-    await p.run(Object.fromEntries(p.inputs.map((t) => [t.name, new Float32Array(t.size)])));
-    return p;
+    return compileWarm({ content, grad: gx }, net.threads);
   });
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
   const masks = masksFor(plan, allLayers);
-  const contentIn = new Map(gradProg.inputs.filter((t) => t.name.startsWith('content_')).map((t) => [t.name.slice(8), t]));
-  const contentBufs = new Map([...contentIn].map(([l, t]) => [l, new Float32Array(t.size)]));
-  // k_content per layer times J_content's 1/(4 nH nW nC) of the whole image.
-  const contentScale = new Map(
-    [...contentIn].map(([l, t]) => [l, 1 / (4 * t.shape[1] * layerSize(l, plan.height) * layerSize(l, plan.width))]),
-  );
+  const inputs = new Map(gradProg.inputs.map((t) => [t.name, t]));
+  // A window's content target: the layer's [1, C, lh, lw] input, reused across windows.
+  const contentBufs = new Map(contentLayers.map((l) => [l, new Float32Array(inputs.get(`content_${l}`)!.size)]));
   const img = new Float32Array(3 * plan.th * plan.tw);
 
   return async (image: Float32Array, t: Targets, k: Coefficients): Promise<CostValues & { grad: Float32Array }> => {
@@ -160,21 +130,20 @@ export async function tiledObjective(
     const G = new Map<string, Float64Array>();
     let i = 0;
     for (const [r, c] of gramProg ? windows(plan) : []) {
-      const feeds: Record<string, Float32Array> = { image: cropWindow(image, 3, plan, r, c, img) };
+      const feeds: Record<string, Float32Array> = { image: cropWindow(image, plan, r, c, img) };
       for (const l of styleLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
       const res = await gramProg!.run(feeds);
       for (const l of styleLayers) accumulate(G, l, res[`gram_${l}`]);
       i++;
     }
-    // J_style and M = β ∂J_style/∂G.
+    // J_style and M = β ∂J_style/∂G, with J_style_layer's 1/(4 nC² (nH nW)²) of the whole image.
     let style = 0;
     const M = new Map<string, Float32Array>();
     for (const l of styleLayers) {
       const gG = G.get(l)!;
       const gS = t.grams.get(l)!;
-      const c = Math.round(Math.sqrt(gS.length));
       const hw = layerSize(l, plan.height) * layerSize(l, plan.width);
-      const norm = 4 * c * c * hw * hw;
+      const norm = 4 * gS.length * hw * hw;
       const kl = k.style.get(l)!;
       const m = new Float32Array(gS.length);
       let s = 0;
@@ -190,20 +159,21 @@ export async function tiledObjective(
     const gradient = new Float32Array(image.length);
     let content = 0;
     // What every window is fed alike; the loop adds its own crop, masks and content target.
+    // k_content times J_content's 1/(4 nH nW nC): the whole-image target holds nC·nH·nW values.
     const shared: Record<string, Float32Array> = { alpha: new Float32Array([k.alpha]) };
-    for (const l of contentLayers) shared[`k_content_${l}`] = new Float32Array([k.content.get(l)! * contentScale.get(l)!]);
+    for (const l of contentLayers) shared[`k_content_${l}`] = new Float32Array([k.content.get(l)! / (4 * t.content.get(l)!.length)]);
     for (const l of styleLayers) shared[`M_${l}`] = M.get(l)!;
     i = 0;
     for (const [r, c] of windows(plan)) {
-      const feeds: Record<string, Float32Array> = { ...shared, image: cropWindow(image, 3, plan, r, c, img) };
+      const feeds: Record<string, Float32Array> = { ...shared, image: cropWindow(image, plan, r, c, img) };
       for (const l of allLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
       for (const l of contentLayers) {
-        const ch = contentIn.get(l)!.shape[1];
+        const ch = inputs.get(`content_${l}`)!.shape[1];
         feeds[`content_${l}`] = windowOfLayer(l, plan, r, c, ch, t.content.get(l)!, contentBufs.get(l)!);
       }
       const res = await gradProg.run(feeds);
       content += res.content[0];
-      addWindow(gradient, 3, plan, r, c, res.grad);
+      addWindow(gradient, plan, r, c, res.grad);
       i++;
     }
     const tv = tvAddGrad(image, 3, plan.height, plan.width, k.gamma, gradient);

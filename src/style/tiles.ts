@@ -8,10 +8,11 @@
  * the deepest layer's stride so pooling lines up. All windows have one shape, so one compiled
  * program serves them all; which positions are interior is a per-layer 0/1 mask fed at run time.
  */
+import { cropRaw } from '../images/raw.js';
 import { VGG19_LAYERS, layerIndex } from '../models/vgg19.js';
 
 export interface Span {
-  /** Window start and length along the axis (input pixels). */
+  /** Window start along the axis (input pixels); the length is the plan's th or tw. */
   start: number;
   /** Interior [from, to): the positions this window owns. */
   from: number;
@@ -26,8 +27,6 @@ export interface TilePlan {
   tw: number;
   rows: Span[];
   cols: Span[];
-  /** Stride of the deepest layer (window starts are multiples of it). */
-  stride: number;
   halo: number;
 }
 
@@ -37,12 +36,9 @@ export function layerStride(name: string): number {
   return 2 ** VGG19_LAYERS.slice(0, i + 1).filter((n) => n.startsWith('pool')).length;
 }
 
-/** Size of a layer's grid for an input of n pixels (each pool floors). */
+/** Size of a layer's grid for an input of n pixels: each pool floors, and ⌊⌊n/2⌋/2⌋ = ⌊n/4⌋. */
 export function layerSize(name: string, n: number): number {
-  const i = layerIndex(name);
-  let s = n;
-  for (const l of VGG19_LAYERS.slice(0, i + 1)) if (l.startsWith('pool')) s = Math.floor(s / 2);
-  return s;
+  return Math.floor(n / layerStride(name));
 }
 
 /**
@@ -102,11 +98,12 @@ function greedy(n: number, t: number, stride: number, halo: number): Span[] {
 
 /**
  * Tiles for an h × w image and the layers used, or null when it fits in one window of
- * `maxPixels` (memory grows with window area). Among the grids whose windows fit, the one
- * with the least total window area (the least recomputed halo) wins.
+ * `maxPixels` (memory grows with window area) or uses no layer (only J_tv, no network). Among
+ * the grids whose windows fit, the one with the least total window area (the least recomputed
+ * halo) wins.
  */
 export function planTiles(h: number, w: number, layers: readonly string[], maxPixels: number): TilePlan | null {
-  if (h * w <= maxPixels) return null;
+  if (h * w <= maxPixels || layers.length === 0) return null;
   const deepest = VGG19_LAYERS[Math.max(...layers.map(layerIndex))];
   const stride = layerStride(deepest);
   const halo = roundUp(receptiveHalo(layers), stride);
@@ -121,7 +118,7 @@ export function planTiles(h: number, w: number, layers: readonly string[], maxPi
       const area = nr * nc * r.t * c.t;
       if (area < bestArea) {
         bestArea = area;
-        best = { height: h, width: w, th: r.t, tw: c.t, rows: r.spans, cols: c.spans, stride, halo };
+        best = { height: h, width: w, th: r.t, tw: c.t, rows: r.spans, cols: c.spans, halo };
       }
       break; // more columns only add area
     }
@@ -131,7 +128,7 @@ export function planTiles(h: number, w: number, layers: readonly string[], maxPi
 }
 
 /** The interior of a window along one axis in a layer's grid, relative to the window. */
-export function layerSpan(name: string, span: Span, t: number, n: number): { from: number; to: number; size: number } {
+function layerSpan(name: string, span: Span, t: number, n: number): { from: number; to: number; size: number } {
   const s = layerStride(name);
   const size = layerSize(name, t);
   const from = (span.from - span.start) / s;
@@ -148,23 +145,15 @@ export function interiorMask(name: string, plan: TilePlan, row: Span, col: Span)
   return m;
 }
 
-/** Copies the window (row, col) of a [C, h, w] image into a [C, th, tw] buffer. */
-export function cropWindow(src: Float32Array, channels: number, plan: TilePlan, row: Span, col: Span, out?: Float32Array): Float32Array {
-  const { th, tw, width: w, height: h } = plan;
-  const dst = out ?? new Float32Array(channels * th * tw);
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < th; y++) {
-      const s = (c * h + row.start + y) * w + col.start;
-      dst.set(src.subarray(s, s + tw), (c * th + y) * tw);
-    }
-  }
-  return dst;
+/** Copies the window (row, col) of a [3, h, w] image into a [3, th, tw] buffer. */
+export function cropWindow(src: Float32Array, plan: TilePlan, row: Span, col: Span, out?: Float32Array): Float32Array {
+  return cropRaw({ width: plan.width, height: plan.height, data: src }, col.start, row.start, plan.tw, plan.th, out).data;
 }
 
-/** Adds a [C, th, tw] window's values into a [C, h, w] image (halos overlap, so they add). */
-export function addWindow(dst: Float32Array, channels: number, plan: TilePlan, row: Span, col: Span, src: Float32Array): void {
+/** Adds a [3, th, tw] window's values into a [3, h, w] image (halos overlap, so they add). */
+export function addWindow(dst: Float32Array, plan: TilePlan, row: Span, col: Span, src: Float32Array): void {
   const { th, tw, width: w, height: h } = plan;
-  for (let c = 0; c < channels; c++) {
+  for (let c = 0; c < 3; c++) {
     for (let y = 0; y < th; y++) {
       const d = (c * h + row.start + y) * w + col.start;
       const s = (c * th + y) * tw;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoScene } from '../../src/images/index.js';
-import { stylize, scheduleIterations, autoStyleWeight } from '../../src/style/stylize.js';
+import { stylize, scheduleIterations, autoStyleWeight, type StylizeOptions } from '../../src/style/stylize.js';
 import { resolveSettings, parseLayerWeights, StyleOptionError } from '../../src/style/options.js';
 
 const small = async () => ({
@@ -97,20 +97,44 @@ test('a tiled run follows the one-pass run and says it tiles', async () => {
   assert.ok(d < 1e-2 && mean < 2e-4, `images differ by up to ${d}, ${mean} on average`);
 });
 
-test('large sizes default to coarse-to-fine', () => {
+test('large sizes default to coarse-to-fine from about 512 px', () => {
   assert.equal(resolveSettings({}, 1, true).scales, 1);
   assert.equal(resolveSettings({ size: 1024 }, 1, true).scales, 1);
+  assert.equal(resolveSettings({ size: 1025 }, 1, true).scales, 2);
   assert.equal(resolveSettings({ size: 2048 }, 1, true).scales, 3);
   assert.equal(resolveSettings({ size: 2048, scales: 1 }, 1, true).scales, 1);
+  for (let size = 1025; size <= 8192; size += 37) {
+    const first = size / 2 ** (resolveSettings({ size }, 1, true).scales - 1);
+    assert.ok(first >= 512 / Math.SQRT2 && first <= 512 * Math.SQRT2, `${size} px starts at ${first} px`);
+  }
 });
 
 test('coarse scales of a wide picture keep its short side deep enough for conv5_1', async () => {
   const content = await demoScene('landscape', { width: 96, height: 24 });
-  const sizes: number[][] = [];
+  const sizes = new Map<number, [number, number]>();
   const { image } = await stylize(
     { content, styles: [content], size: 96, iterations: 3, scales: 3, weights: 'random', styleLayers: ['conv5_1'], contentLayers: ['conv5_1'] },
-    { onProgress: (p) => sizes.push(p.size) },
+    { onProgress: (p) => sizes.set(p.scale, p.size) },
   );
   assert.equal(image.width, 96);
-  assert.ok(sizes.every(([h]) => h >= 16), JSON.stringify(sizes));
+  // 24 and 48 px long sides would leave 6 and 12 px short ones; both scales clamp to 64x16.
+  assert.deepEqual([...sizes], [[1, [16, 64]], [2, [16, 64]], [3, [24, 96]]]);
+});
+
+test('a tiled run takes an empty layer list where that weight is 0', async () => {
+  const content = await demoScene('landscape', { width: 120, height: 90 });
+  const style = await demoScene('swirls', { width: 80, height: 60 });
+  const base = { content, styles: [style], size: 120, iterations: 2, weights: 'random', tileSize: 64, init: 'noise' };
+  const cases: [Partial<StylizeOptions>, 'content' | 'style'][] = [
+    [{ contentWeight: 0, contentLayers: [], styleLayers: ['relu1_1', 'relu2_1'] }, 'content'],
+    [{ styleWeight: 0, styleLayers: [], contentLayers: ['relu2_1'] }, 'style'],
+  ];
+  for (const [opts, zero] of cases) {
+    const notices: string[] = [];
+    const { image, report } = await stylize({ ...base, ...opts }, { notice: (m) => notices.push(m) });
+    assert.ok(notices.some((m) => /windows of/.test(m)), `${zero} 0: ${notices.join('; ')}`);
+    assert.equal(image.width, 120);
+    assert.equal(report.final[zero], 0);
+    assert.ok(report.final.total > 0);
+  }
 });

@@ -6,7 +6,19 @@ import { StyleNet, meanSquare, type Coefficients, type Targets } from '../../src
 import { tiledFeatures, tiledObjective, tvAddGrad } from '../../src/style/tiled.js';
 import { layerSize, planAxis, planTiles, receptiveHalo } from '../../src/style/tiles.js';
 
-test('window plans: interiors partition the axis, windows stay inside, halos are kept', () => {
+/**
+ * The fewest windows of length t < n that cover n pixels, from the constraints alone: interior
+ * boundaries are stride multiples with a halo on both sides, so the first window owns at most
+ * ⌊(t − halo)/stride⌋·stride pixels, a middle one ⌊(t − 2 halo)/stride⌋·stride and the last
+ * one (ending at n) t − halo.
+ */
+function fewestWindows(n: number, t: number, stride: number, halo: number): number {
+  const first = Math.floor((t - halo) / stride) * stride;
+  const middle = Math.floor((t - 2 * halo) / stride) * stride;
+  return 2 + Math.max(0, Math.ceil((n - first - (t - halo)) / middle));
+}
+
+test('window plans: the shortest windows that fit the count, interiors partition the axis, halos are kept', () => {
   const rng = new Rng(3);
   for (let trial = 0; trial < 400; trial++) {
     const stride = [1, 2, 4, 8, 16][Math.floor(rng.next() * 5)];
@@ -14,7 +26,17 @@ test('window plans: interiors partition the axis, windows stay inside, halos are
     const n = Math.floor(2 * halo + stride + rng.next() * 3000);
     const count = 1 + Math.floor(rng.next() * 6);
     const { t, spans } = planAxis(n, count, stride, halo);
-    assert.ok(spans.length <= count, `${spans.length} spans for ${count}`);
+    // Every window length that could tile: t ≡ n (mod stride), a middle window owning a cell.
+    const lengths: number[] = [];
+    for (let u = 2 * halo + stride; u < n; u++) if ((n - u) % stride === 0) lengths.push(u);
+    const shortest = count === 1 ? undefined : lengths.find((u) => fewestWindows(n, u, stride, halo) <= count);
+    if (shortest === undefined) {
+      assert.deepEqual({ t, windows: spans.length }, { t: n, windows: 1 }, `n ${n}, count ${count}: one window`);
+    } else {
+      assert.equal(t, shortest, `n ${n}, count ${count}, stride ${stride}, halo ${halo}: window length`);
+      assert.equal(spans.length, fewestWindows(n, t, stride, halo), 'window count');
+      assert.ok(spans.length <= count, `${spans.length} spans for ${count}`);
+    }
     assert.equal((((t - n) % stride) + stride) % stride, 0, 't ≡ n (mod stride)');
     assert.equal(spans[0].from, 0);
     assert.equal(spans.at(-1)!.to, n);
@@ -33,13 +55,17 @@ test('window plans: interiors partition the axis, windows stay inside, halos are
 test('receptive halos of VGG-19 layers and a 2048 px plan that fits the budget', () => {
   assert.equal(receptiveHalo(['conv1_1']), 1);
   assert.equal(receptiveHalo(['relu1_2']), 2);
+  // By hand, from conv5_1 back: ±1 (conv5_1), [−2, 3] (pool4), [−6, 7] (conv4_x), [−12, 15],
+  // [−16, 19], [−32, 39], [−34, 41], [−68, 83] (pool1), [−70, 85] (conv1_x): 70 px either side
+  // of a 16 px cell, the 156 px receptive field of conv5_1.
+  assert.equal(receptiveHalo(['conv5_1']), 70);
   assert.equal(receptiveHalo(['conv5_1', 'conv1_1']), receptiveHalo(['conv5_1']));
   assert.ok(receptiveHalo(['conv5_4']) > receptiveHalo(['conv5_1']));
   assert.equal(planTiles(384, 512, ['conv5_1'], 512 * 384), null);
+  assert.equal(planTiles(4096, 4096, [], 64 * 64), null, 'no layer (only J_tv): nothing to tile');
   const p = planTiles(1536, 2048, ['conv3_2', 'conv5_1'], 1024 * 1024)!;
   assert.ok(p.th * p.tw <= 1024 * 1024);
-  assert.equal(p.halo % 16, 0);
-  assert.ok(p.halo >= receptiveHalo(['conv5_1']));
+  assert.equal(p.halo, 80, 'the 70 px halo rounded up to the 16 px stride');
 });
 
 /** A small random VGG-19 problem at h × w, with targets from the one-pass programs. */
@@ -60,7 +86,7 @@ async function problem(h: number, w: number, contentLayers: string[], styleLayer
     content: new Map(contentLayers.map((l) => [l, 1 / meanSquare(cf.acts.get(l)!)])),
     style: new Map(styleLayers.map((l, i) => [l, (i + 1) / meanSquare(sf.grams.get(l)!)])),
   };
-  return { vgg, net, content, image, targets, coef };
+  return { net, content, image, targets, coef };
 }
 
 function relErr(a: Float32Array, b: Float32Array): number {
@@ -78,12 +104,12 @@ for (const [h, w, contentLayers, styleLayers, maxPixels] of [
   [272, 208, ['conv3_2'], ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'], 200 * 200],
 ] as const) {
   test(`tiled features and cost equal the one-pass ones (${w}x${h}, to ${styleLayers.at(-1)})`, async () => {
-    const { vgg, net, content, image, targets, coef } = await problem(h, w, [...contentLayers], [...styleLayers]);
+    const { net, content, image, targets, coef } = await problem(h, w, [...contentLayers], [...styleLayers]);
     try {
       const plan = planTiles(h, w, [...contentLayers, ...styleLayers], maxPixels)!;
       assert.ok(plan.rows.length * plan.cols.length >= 2, 'the test must actually tile');
       const one = await net.features(content, h, w, contentLayers, styleLayers);
-      const tiled = await tiledFeatures(vgg, net.programs, 't', plan, content, contentLayers, styleLayers, 2);
+      const tiled = await tiledFeatures(net, plan, content, contentLayers, styleLayers);
       for (const l of contentLayers) {
         assert.equal(tiled.acts.get(l)!.length, one.acts.get(l)!.length);
         assert.ok(relErr(tiled.acts.get(l)!, one.acts.get(l)!) < 1e-5, `acts ${l}`);
@@ -91,7 +117,7 @@ for (const [h, w, contentLayers, styleLayers, maxPixels] of [
       for (const l of styleLayers) assert.ok(relErr(tiled.grams.get(l)!, one.grams.get(l)!) < 1e-5, `gram ${l}`);
 
       const f1 = await net.objective(h, w, contentLayers, styleLayers);
-      const ft = await tiledObjective(vgg, net.programs, 't', plan, contentLayers, styleLayers, 2);
+      const ft = await tiledObjective(net, plan, contentLayers, styleLayers);
       const a = await f1(image, targets, coef);
       const b = await ft(image, targets, coef);
       for (const k of ['total', 'content', 'style', 'tv'] as const) {
