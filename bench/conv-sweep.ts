@@ -2,14 +2,13 @@
  * `node --import tsx bench/conv-sweep.ts [C,K,H,W ...]`: one 3x3 pad-1 conv with frozen filters,
  * direct (ORT's Conv) against Winograd (conv2d's WinogradConv, including its layout conversions),
  * in CPU ms per run with ORT spinning off, so that other load on the machine matters less. The
- * table in src/engine/ops/winograd.ts (`winogradApplies`) came from this. Defaults: the VGG-19
+ * table in docs/performance.md behind src/engine/policy.ts (`blockedWinogradApplies`) came from this. Defaults: the VGG-19
  * layers of a 256x192 image.
  */
-import { F, Graph, Program, runtimeDefaults } from '../src/engine/index.js';
+import { F, Graph, Program, withPolicy } from '../src/engine/index.js';
 import { Rng } from '../src/nn/index.js';
 import { configArgs, cpuMedianMs, median } from './peer.js';
 
-runtimeDefaults.spinning = false;
 const DEFAULT = [
   '64,64,192,256',
   '64,128,96,128',
@@ -27,10 +26,10 @@ const rng = new Rng(1);
 const rnd = (n: number, scale: number) => rng.fillUniform(new Float32Array(n), -scale / 2, scale / 2);
 
 async function cpuMs(c: number, k: number, h: number, w: number, algorithm: 'direct' | 'winograd'): Promise<number> {
-  const g = new Graph();
+  const g = new Graph({ policy: withPolicy({ convAlgorithm: algorithm }) });
   const x = g.input('x', [1, c, h, w]);
-  const y = F.conv2d(x, g.constant(rnd(k * c * 9, 0.1), [k, c, 3, 3]), null, { padding: 1, algorithm });
-  const p = await Program.create({ y });
+  const y = F.conv2d(x, g.constant(rnd(k * c * 9, 0.1), [k, c, 3, 3]), null, { padding: 1 });
+  const p = await Program.create({ y }, { spinning: false });
   const feeds = { x: rnd(c * h * w, 1) };
   const ms = await cpuMedianMs(() => p.run(feeds), 7);
   await p.release();

@@ -2,7 +2,7 @@
  * `node --import tsx bench/gan-profile.ts [pix2pix256|cyclegan128|cyclegan256] [auto|taps|im2col|conv|gshift]
  *   [--threads N]`: one training step with ORT's profiler on, summed by op type and by layer (the
  * node's label), to see where a step's time goes. The second argument is the weight-gradient
- * lowering (conv_grad.ts), 'auto' unless given. Steps are timed after one warm-up run.
+ * lowering (engine/lowering/conv_backprop_filter.ts), 'auto' unless given. Steps are timed after one warm-up run.
  * --threads 1 gives per-node times that add up to the work done.
  */
 import fs from 'node:fs';
@@ -11,16 +11,16 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { cycleganBench, pix2pixBench } from './gan_setup.js';
 import { Rng } from '../src/nn/index.js';
-import { weightGradDefaults } from '../src/engine/ops/conv_grad.js';
+import { withPolicy, type LoweringPolicy } from '../src/engine/index.js';
 import { intArg, positionals } from './peer.js';
 
 const MODELS = ['pix2pix256', 'cyclegan128', 'cyclegan256'] as const;
-const METHODS = ['auto', 'taps', 'im2col', 'conv', 'gshift'] as const satisfies readonly (typeof weightGradDefaults.method)[];
+const METHODS = ['auto', 'taps', 'im2col', 'conv', 'gshift'] as const satisfies readonly LoweringPolicy['weightGrad'][];
 const [which = 'pix2pix256', method = 'auto', ...extra] = positionals(['threads']);
 if (extra.length) throw new Error(`unexpected argument(s) ${extra.join(' ')}`);
 if (!(MODELS as readonly string[]).includes(which)) throw new Error(`unknown model '${which}'; choose from ${MODELS.join(', ')}`);
 if (!(METHODS as readonly string[]).includes(method)) throw new Error(`unknown weight-gradient method '${method}'; choose from ${METHODS.join(', ')}`);
-weightGradDefaults.method = method as (typeof METHODS)[number];
+const policy = withPolicy({ weightGrad: method as (typeof METHODS)[number] });
 const threads = intArg('threads', os.availableParallelism(), 1);
 
 // ORT names each profile <prefix>_<time>.json and its endProfiling() returns nothing through
@@ -43,7 +43,7 @@ const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (b: Uin
   return s;
 };
 const rng = new Rng(0);
-const { step, run } = which === 'pix2pix256' ? pix2pixBench(threads, rng) : cycleganBench(which === 'cyclegan256' ? 256 : 128, threads, rng);
+const { step, run } = which === 'pix2pix256' ? pix2pixBench(threads, rng, policy) : cycleganBench(which === 'cyclegan256' ? 256 : 128, threads, rng, policy);
 await run();
 const t = performance.now();
 runMs = 0;

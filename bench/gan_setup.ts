@@ -6,29 +6,30 @@ import { CycleGANStep } from '../src/gan/cyclegan_step.js';
 import { Pix2PixStep } from '../src/gan/pix2pix_step.js';
 import { defineD, defineG } from '../src/models/define.js';
 import { Rng } from '../src/nn/index.js';
+import { defaultPolicy, type LoweringPolicy } from '../src/engine/index.js';
 
 export function image(size: number, seed: number) {
   return { data: new Rng(seed).fillUniform(new Float32Array(3 * size * size), -1, 1), shape: [1, 3, size, size] };
 }
 
 /** resnet_9blocks generators, basic discriminators, lsgan; `run` is one optimize_parameters(). */
-export function cycleganBench(size: number, threads: number, rng: Rng) {
+export function cycleganBench(size: number, threads: number, rng: Rng, policy: LoweringPolicy = defaultPolicy) {
   const nets = {
     G_A: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
     G_B: defineG({ netG: 'resnet_9blocks', no_dropout: true }, { rng }),
     D_A: defineD({ netD: 'basic' }, { rng }),
     D_B: defineD({ netD: 'basic' }, { rng }),
   };
-  const step = new CycleGANStep(nets, { gan_mode: 'lsgan', lr: 0.0002, beta1: 0.5, threads, rng });
+  const step = new CycleGANStep(nets, { gan_mode: 'lsgan', lr: 0.0002, beta1: 0.5, threads, rng, policy });
   const batch = { real_A: image(size, 1), real_B: image(size, 2) };
   return { nets, step, run: () => step.optimizeParameters(batch) };
 }
 
 /** unet_256 with batch norm, conditional basic discriminator, vanilla GAN, λ_L1 100, at 256 px. */
-export function pix2pixBench(threads: number, rng: Rng) {
+export function pix2pixBench(threads: number, rng: Rng, policy: LoweringPolicy = defaultPolicy) {
   const G = defineG({ netG: 'unet_256', norm: 'batch' }, { rng });
   const D = defineD({ netD: 'basic', norm: 'batch', input_nc: 6 }, { rng });
-  const step = new Pix2PixStep({ G, D }, { gan_mode: 'vanilla', lambda_L1: 100, lr: 0.0002, beta1: 0.5, threads, rng });
+  const step = new Pix2PixStep({ G, D }, { gan_mode: 'vanilla', lambda_L1: 100, lr: 0.0002, beta1: 0.5, threads, rng, policy });
   const batch = { real_A: image(256, 4), real_B: image(256, 5) };
   return { step, run: () => step.optimizeParameters(batch) };
 }

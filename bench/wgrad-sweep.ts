@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/wgrad-sweep.ts [C,K,H,W,k,s,p ...]`: the weight gradient of one conv
- * by each lowering of conv_grad.ts (per-tap MatMuls, im2col, the Conv trick, and for stride 1
+ * by each lowering of src/engine/lowering/conv_backprop_filter.ts (per-tap MatMuls, im2col, the Conv trick, and for stride 1
  * the shifted-gradient MatMuls, 'gshift'), with the forward conv timed alone for scale (the
  * gradient graph does not need it), in CPU ms per run with ORT spinning off. Defaults: the
  * pix2pix (unet_256, basic D) and CycleGAN (resnet_9blocks) layers at batch 1. A
@@ -8,12 +8,10 @@
  * exchanged, so its rows are written as the equivalent Conv (C = its output channels, H,W =
  * its output size).
  */
-import { F, Graph, Program, grad, runtimeDefaults, type Tensor } from '../src/engine/index.js';
-import { weightGradDefaults, type WeightGradMethod } from '../src/engine/ops/conv_grad.js';
+import { F, Graph, Program, grad, withPolicy, type Tensor, type WeightGradMethod } from '../src/engine/index.js';
 import { Rng } from '../src/nn/index.js';
 import { configArgs, cpuMedianMs, median } from './peer.js';
 
-runtimeDefaults.spinning = false;
 const DEFAULT = [
   // unet_256 downs (Conv 4x4 s2 p1) and ups (ConvTranspose, as the equivalent Conv)
   '3,64,256,256,4,2,1', '64,128,128,128,4,2,1', '128,256,64,64,4,2,1', '256,512,32,32,4,2,1',
@@ -32,24 +30,19 @@ const rnd = (n: number) => rng.fillUniform(new Float32Array(n), -0.5, 0.5);
 /** CPU ms of the forward conv ('fwd') or of its weight gradient lowered by `method`. */
 async function cpuMs(cfg: number[], method: WeightGradMethod | 'fwd'): Promise<number> {
   const [c, k, h, w, ks, s, p] = cfg;
-  const g = new Graph();
+  // The method is the graph's policy, read while the gradient is built (not at run time).
+  const g = new Graph({ policy: withPolicy({ convAlgorithm: 'direct', weightGrad: method === 'fwd' ? 'auto' : method }) });
   const x = g.input('x', [1, c, h, w]);
   const wt = g.input('w', [k, c, ks, ks]);
-  const y = F.conv2d(x, wt, null, { stride: s, padding: p, algorithm: 'direct' });
+  const y = F.conv2d(x, wt, null, { stride: s, padding: p });
   const feeds: Record<string, Float32Array> = { x: rnd(c * h * w), w: rnd(k * c * ks * ks) };
   let outputs: Record<string, Tensor> = { y };
   if (method !== 'fwd') {
     const r = g.input('r', y.shape);
     feeds.r = rnd(y.shape.reduce((a, b) => a * b, 1));
-    // The method is read while the gradient is built (weightGradMethod), not at run time.
-    weightGradDefaults.method = method;
-    try {
-      outputs = { gw: grad(F.reduceSum(F.mul(y, r)), [wt])[0] };
-    } finally {
-      weightGradDefaults.method = 'auto';
-    }
+    outputs = { gw: grad(F.reduceSum(F.mul(y, r)), [wt])[0] };
   }
-  const prog = await Program.create(outputs);
+  const prog = await Program.create(outputs, { spinning: false });
   const ms = await cpuMedianMs(() => prog.run(feeds), 5);
   await prog.release();
   return ms;

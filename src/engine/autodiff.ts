@@ -7,8 +7,7 @@
  * VGG never builds filter gradients), and frozen weights stay constants.
  */
 import { GraphError, topoSort, type Tensor } from './graph.js';
-import { add } from './ops/elementwise.js';
-import { expand } from './ops/shape.js';
+import * as F from './ops/index.js';
 
 export interface GradOptions {
   /** Gradient of the outputs (defaults to ones, i.e. the gradient of their sum). */
@@ -39,7 +38,7 @@ export function grad(outputs: Tensor | readonly Tensor[], wrt: readonly Tensor[]
   const acc = new Map<number, Tensor>();
   const accumulate = (t: Tensor, gt: Tensor): void => {
     const prev = acc.get(t.id);
-    acc.set(t.id, prev ? add(prev, gt) : gt);
+    acc.set(t.id, prev ? F.add(prev, gt) : gt);
   };
   outs.forEach((o, i) => {
     if (!live.has(o.id)) return;
@@ -47,7 +46,7 @@ export function grad(outputs: Tensor | readonly Tensor[], wrt: readonly Tensor[]
     if (seed && (seed.shape.length !== o.shape.length || seed.shape.some((d, k) => d !== o.shape[k]))) {
       throw new GraphError(`grad: seed ${seed} does not match output ${o}`);
     }
-    accumulate(o, seed ?? expand(g.scalar(1), o.shape));
+    accumulate(o, seed ?? F.expand(g.scalar(1), o.shape));
   });
 
   for (let k = nodes.length - 1; k >= 0; k--) {
@@ -58,7 +57,7 @@ export function grad(outputs: Tensor | readonly Tensor[], wrt: readonly Tensor[]
     const needs = n.inputs.map((i) => live.has(i.id) && i.dtype === 'float32');
     if (!needs.some(Boolean)) continue;
     // Backward nodes carry the forward node's label, so profiles and errors name the layer.
-    const gIn = g.scope(`grad(${n.label})`, () => n.vjp(gOut, needs));
+    const gIn = g.scope(`grad(${n.label})`, () => n.vjp(gOut, needs, F));
     n.inputs.forEach((inp, i) => {
       const gi = gIn[i];
       if (!needs[i] || !gi) return;

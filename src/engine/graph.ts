@@ -5,6 +5,8 @@
  * the op's name instead of surfacing later as an ONNX Runtime error.
  */
 import type { Emitter } from './onnx.js';
+import type * as Ops from './ops/index.js';
+import { defaultPolicy, type LoweringPolicy } from './policy.js';
 
 export type DType = 'float32' | 'int64' | 'bool';
 export type Shape = readonly number[];
@@ -49,11 +51,19 @@ export interface OutSpec {
   dtype: DType;
 }
 
-/** Given the gradients of a node's outputs, returns the gradients of its inputs. */
+/** The engine's ops (F), as autodiff hands them to the gradient rules. */
+export type OpsApi = typeof Ops;
+
+/**
+ * Given the gradients of a node's outputs, returns the gradients of its inputs. The rule is
+ * written with the ops `F` that autodiff passes in, so an op's module does not import the
+ * modules its gradient needs (which would import it back).
+ */
 export type Vjp<A> = (
   node: NodeOf<A>,
   grads: readonly (Tensor | null)[],
   needs: readonly boolean[],
+  F: OpsApi,
 ) => (Tensor | null)[];
 
 /**
@@ -81,7 +91,12 @@ export interface NodeOf<A> {
 export interface Node extends NodeOf<unknown> {
   lower(e: Emitter): void;
   readonly differentiable: boolean;
-  vjp(grads: readonly (Tensor | null)[], needs: readonly boolean[]): (Tensor | null)[];
+  vjp(grads: readonly (Tensor | null)[], needs: readonly boolean[], F: OpsApi): (Tensor | null)[];
+}
+
+export interface GraphOptions {
+  /** Which lowerings the ops choose (policy.ts); `defaultPolicy` when left out. */
+  policy?: LoweringPolicy;
 }
 
 export class Graph {
@@ -89,6 +104,12 @@ export class Graph {
   private scopes: string[] = [];
   readonly inputs = new Map<string, Tensor>();
   private scalars = new Map<string, Tensor>();
+  /** Read by the ops when they choose a lowering; fixed for the graph's life. */
+  readonly policy: LoweringPolicy;
+
+  constructor(opts: GraphOptions = {}) {
+    this.policy = opts.policy ?? defaultPolicy;
+  }
 
   /** A value fed at run time. */
   input(name: string, shape: Shape, dtype: DType = 'float32'): Tensor {
@@ -152,9 +173,9 @@ export class Graph {
       label,
       differentiable: op.vjp !== undefined,
       lower: (e) => op.lower(node as NodeOf<A>, e),
-      vjp: (grads, needs) => {
+      vjp: (grads, needs, F) => {
         if (!op.vjp) throw new GraphError(`${op.type} (${label}) is not differentiable`);
-        return op.vjp(node as NodeOf<A>, grads, needs);
+        return op.vjp(node as NodeOf<A>, grads, needs, F);
       },
     };
     specs.forEach((s, index) => {

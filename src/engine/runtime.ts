@@ -12,8 +12,7 @@ export interface RuntimeOptions extends EmitOptions {
   /** Intra-op threads; defaults to the machine's cores. */
   threads?: number;
   /**
-   * Whether idle ORT worker threads spin (ORT's default) instead of sleeping; defaults to
-   * `runtimeDefaults.spinning`. Spinning shortens the hand-over between small ops on an idle
+   * Whether idle ORT worker threads spin (ORT's default, and this one's) instead of sleeping. Spinning shortens the hand-over between small ops on an idle
    * machine; on a busy one it burns cycles other processes need, and CPU-time measurements
    * are only meaningful without it.
    */
@@ -21,14 +20,10 @@ export interface RuntimeOptions extends EmitOptions {
   /**
    * ORT's memory pattern (default on): one block planned for all intermediates from the second
    * run on. Its first run allocates tensor by tensor and the arena keeps those chunks besides
-   * the block: the VGG-19 style objective at 512 px peaks at 3.0 GB with it and 2.0 GB without,
-   * at the same CPU time per run (1.66-1.75 vs 1.70-1.74 s), and its second run is not slow.
+   * the block, so programs run few times or large can do better without it (docs/performance.md).
    */
   memPattern?: boolean;
 }
-
-/** Process-wide defaults for options a caller leaves out (benchmarks switch spinning off). */
-export const runtimeDefaults = { spinning: true };
 
 export type Feeds = Record<string, TensorData>;
 export type Results = Record<string, Float32Array>;
@@ -126,7 +121,7 @@ function allFinite(v: Float32Array): boolean {
 }
 
 async function createSession(bytes: Uint8Array, opts: RuntimeOptions): Promise<ort.InferenceSession> {
-  const spinning = opts.spinning ?? runtimeDefaults.spinning;
+  const spinning = opts.spinning ?? true;
   return ort.InferenceSession.create(bytes, {
     intraOpNumThreads: opts.threads ?? defaultThreads(),
     interOpNumThreads: 1,

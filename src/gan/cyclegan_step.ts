@@ -12,7 +12,7 @@
  * is built for them); the D session takes the fakes (after the caller's image pool) and gives
  * D_A/D_B gradients. Adam (β1 0.5) steps each network's flat parameters in between.
  */
-import { F, Graph, GraphError, type Program, type Tensor } from '../engine/index.js';
+import { F, Graph, GraphError, defaultPolicy, type LoweringPolicy, type Program, type Tensor } from '../engine/index.js';
 import { Rng, sampleDropout, type Module } from '../nn/index.js';
 import { ganLoss, gradientPenalty, l1Loss, type GanMode } from './losses.js';
 import {
@@ -54,6 +54,8 @@ export interface CycleGANStepOptions extends OptimizerOptions {
   /** Draws dropout masks (generators built without no_dropout) and gradient-penalty mixing weights. */
   rng?: Rng;
   threads?: number;
+  /** How the step's graphs lower their convolutions (engine/policy.ts; benchmarks compare them). */
+  policy?: LoweringPolicy;
   /** NaN/Inf in any output fails the step naming the op that made it (default true). */
   checkFinite?: boolean;
 }
@@ -118,6 +120,7 @@ export class CycleGANStep {
       rng: o.rng ?? new Rng(0),
       checkFinite: o.checkFinite ?? true,
       threads: o.threads,
+      policy: o.policy ?? defaultPolicy,
     };
   }
 
@@ -244,7 +247,7 @@ export class CycleGANStep {
         `the identity loss needs input_nc == output_nc (A has ${a.shape[1]} channels, B ${b.shape[1]}); set lambda_identity 0`,
       );
     }
-    const g = new Graph();
+    const g = new Graph({ policy: this.opts.policy });
     const { outputs, bound, shapes } = buildWithZeroStats(Object.values(this.nets), () => {
       const bound = bindAll(this.nets, g);
       const realA = g.input('real_A', a.shape);
@@ -289,7 +292,7 @@ export class CycleGANStep {
     fake_B: ImageBatch;
   }): Promise<Compiled> {
     const { gan_mode, lambda_gp } = this.opts;
-    const g = new Graph();
+    const g = new Graph({ policy: this.opts.policy });
     const { outputs, bound } = buildWithZeroStats([this.nets.D_A, this.nets.D_B], () => {
       const bound = bindAll(this.nets, g);
       const t = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, g.input(k, v.shape)])) as Record<

@@ -13,7 +13,7 @@
  * gradients that come out. Two sessions (one for D, one for G, G run twice) cost a G forward
  * and a session round trip more.
  */
-import { F, Graph, type Program, type Tensor } from '../engine/index.js';
+import { F, Graph, defaultPolicy, type LoweringPolicy, type Program, type Tensor } from '../engine/index.js';
 import { Rng, sampleDropout, type Module } from '../nn/index.js';
 import { ganLoss, gradientPenalty, l1Loss, type GanMode } from './losses.js';
 import {
@@ -46,6 +46,8 @@ export interface Pix2PixStepOptions extends OptimizerOptions {
   /** Draws dropout masks (pix2pix keeps dropout on by default) and gradient-penalty mixing weights. */
   rng?: Rng;
   threads?: number;
+  /** How the step's graph lowers its convolutions (engine/policy.ts; benchmarks compare them). */
+  policy?: LoweringPolicy;
   checkFinite?: boolean;
 }
 
@@ -73,6 +75,7 @@ export class Pix2PixStep {
     lambda_gp: number;
     rng: Rng;
     threads?: number;
+    policy: LoweringPolicy;
     checkFinite: boolean;
   };
   private cache = new SessionCache<Compiled>();
@@ -89,6 +92,7 @@ export class Pix2PixStep {
       lambda_gp: o.lambda_gp ?? 0,
       rng: o.rng ?? new Rng(0),
       threads: o.threads,
+      policy: o.policy ?? defaultPolicy,
       checkFinite: o.checkFinite ?? true,
     };
   }
@@ -169,7 +173,7 @@ export class Pix2PixStep {
   private compile(a: ImageBatch, bImg: ImageBatch): Promise<Compiled> {
     const { gan_mode, lambda_gp, lambda_L1 } = this.opts;
     const built = buildWithZeroStats([this.nets.G, this.nets.D], () => {
-      const g = new Graph();
+      const g = new Graph({ policy: this.opts.policy });
       const G = new Bound('G', this.nets.G, g);
       const D = new Bound('D', this.nets.D, g);
       const realA = g.input('real_A', a.shape);

@@ -3,7 +3,7 @@
  * and the cost J(G) with its gradient. Targets and coefficients are graph inputs, not
  * constants, so a session compiled for one image size serves every job of that size.
  */
-import { F, Graph, Program, ProgramCache, grad, type Tensor } from '../engine/index.js';
+import { F, Graph, Program, ProgramCache, grad, withPolicy, type LoweringPolicy, type RuntimeOptions, type Tensor } from '../engine/index.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type VGG19Features } from '../models/vgg19.js';
 import { Ctx } from '../nn/index.js';
 import { J_content, J_style_layer, J_tv, gram } from './costs.js';
@@ -45,8 +45,8 @@ export function vggFeatures(vgg: VGG19Features, g: Graph, image: Tensor, layers:
  * first touches); one run on zeros here keeps that out of the optimisation (the PyTorch
  * reference also warms up untimed).
  */
-export async function compileWarm(outputs: Record<string, Tensor>, threads?: number): Promise<Program> {
-  const p = await Program.create(outputs, { threads, allowConstantOutputs: true, memPattern: false });
+export async function compileWarm(outputs: Record<string, Tensor>, runtime: SessionOptions = {}): Promise<Program> {
+  const p = await Program.create(outputs, { ...runtime, allowConstantOutputs: true, memPattern: false });
   await p.run(Object.fromEntries(p.inputs.map((t) => [t.name, new Float32Array(t.size)])));
   return p;
 }
@@ -86,19 +86,14 @@ export function objectiveGraph(
 }
 
 /**
- * VGG features with direct convolutions, for programs run a few times per scale: Winograd's
- * transformed filters would hold 4x the filters in memory (~200 MB to conv5_1) in each of
- * them for little gain.
+ * The lowering policy of feature programs, run a few times per scale: direct convolutions, as
+ * Winograd's transformed filters would hold 4x the filters in memory (~200 MB to conv5_1) in
+ * each of them for little gain.
  */
-export function extractDirect(vgg: VGG19Features, g: Graph, x: Tensor, layers: readonly string[]): Map<string, Tensor> {
-  const algorithm = F.convDefaults.algorithm;
-  F.convDefaults.algorithm = 'direct';
-  try {
-    return vggFeatures(vgg, g, x, layers);
-  } finally {
-    F.convDefaults.algorithm = algorithm;
-  }
-}
+export const FEATURES_POLICY: LoweringPolicy = withPolicy({ convAlgorithm: 'direct' });
+
+/** What the style programs take of ORT's session options. */
+export type SessionOptions = Pick<RuntimeOptions, 'threads' | 'spinning'>;
 
 export class StyleNet {
   /** Compiled programs by size and layers, shared with the tiled path (tiled.ts). */
@@ -107,7 +102,8 @@ export class StyleNet {
     readonly vgg: VGG19Features,
     /** Identifies the weights in cache keys. */
     readonly weightsId: string,
-    readonly threads?: number,
+    /** ORT threads and spinning for every program (benchmarks switch spinning off). */
+    readonly runtime: SessionOptions = {},
   ) {}
 
   /**
@@ -123,13 +119,13 @@ export class StyleNet {
   ): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
     const key = `features|${this.weightsId}|${h}x${w}|${acts}|${grams}`;
     const prog = await this.programs.get(key, () => {
-      const g = new Graph();
+      const g = new Graph({ policy: FEATURES_POLICY });
       const x = g.input('image', [1, 3, h, w]);
-      const f = extractDirect(this.vgg, g, x, [...acts, ...grams]);
+      const f = vggFeatures(this.vgg, g, x, [...acts, ...grams]);
       const outs: Record<string, Tensor> = {};
       for (const l of acts) outs[`act_${l}`] = f.get(l)!;
       for (const l of grams) outs[`gram_${l}`] = gram(f.get(l)!);
-      return Program.create(outs, { threads: this.threads });
+      return Program.create(outs, this.runtime);
     });
     const r = await prog.run({ image });
     return {
@@ -141,7 +137,7 @@ export class StyleNet {
   /** J(G) and dJ/dG for images of h × w. */
   async objective(h: number, w: number, contentLayers: readonly string[], styleLayers: readonly string[]) {
     const key = `cost|${this.weightsId}|${h}x${w}|${contentLayers}|${styleLayers}`;
-    const prog = await this.programs.get(key, () => compileWarm(objectiveGraph(this.vgg, h, w, contentLayers, styleLayers), this.threads));
+    const prog = await this.programs.get(key, () => compileWarm(objectiveGraph(this.vgg, h, w, contentLayers, styleLayers), this.runtime));
 
     return async (image: Float32Array, t: Targets, k: Coefficients): Promise<CostValues & { grad: Float32Array }> => {
       const feeds: Record<string, Float32Array> = {

@@ -47,6 +47,8 @@ export interface StylizeHooks {
   onFrame?: (img: RawImage, evaluation: number) => void | Promise<void>;
   notice?: (msg: string) => void;
   signal?: AbortSignal;
+  /** ORT's worker threads spin between ops (the default) or sleep; CPU-time benchmarks switch spinning off. */
+  spinning?: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function stylize(opts: StylizeOptions, hooks: StylizeHooks = {}): P
   const loaded = await loadVgg(opts.weights ?? 'auto', opts.seed ?? 0, { notice, signal: hooks.signal });
   const s: StyleSettings = resolveSettings(opts, opts.styles.length, loaded.random);
   const vgg = loaded.build(s.pooling);
-  const net = new StyleNet(vgg, `${loaded.id}|${s.pooling}`, s.threads);
+  const net = new StyleNet(vgg, `${loaded.id}|${s.pooling}`, { threads: s.threads, spinning: hooks.spinning });
   try {
     return await run(net, s, opts, hooks, loaded.id, t0);
   } finally {

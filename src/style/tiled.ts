@@ -8,7 +8,7 @@
  */
 import { F, Graph, Program, grad, type Tensor } from '../engine/index.js';
 import { gram } from './costs.js';
-import { compileWarm, extractDirect, vggFeatures, type Coefficients, type CostValues, type StyleNet, type Targets } from './objective.js';
+import { FEATURES_POLICY, compileWarm, vggFeatures, type Coefficients, type CostValues, type StyleNet, type Targets } from './objective.js';
 import { addWindow, cropWindow, interiorMask, layerSize, placeInterior, windowOfLayer, type Span, type TilePlan } from './tiles.js';
 
 function* windows(plan: TilePlan): Generator<[Span, Span]> {
@@ -36,14 +36,14 @@ function maskInputs(g: Graph): (l: string, a: Tensor) => Tensor {
  */
 function windowFeatures(net: StyleNet, plan: TilePlan, acts: readonly string[], grams: readonly string[]): Promise<Program> {
   return net.programs.get(`tilefeatures|${net.weightsId}|${plan.th}x${plan.tw}|${acts}|${grams}`, () => {
-    const g = new Graph();
+    const g = new Graph({ policy: FEATURES_POLICY });
     const x = g.input('image', [1, 3, plan.th, plan.tw]);
     const mask = maskInputs(g);
-    const f = extractDirect(net.vgg, g, x, [...acts, ...grams]);
+    const f = vggFeatures(net.vgg, g, x, [...acts, ...grams]);
     const outs: Record<string, Tensor> = {};
     for (const l of acts) outs[`act_${l}`] = f.get(l)!;
     for (const l of grams) outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
-    return Program.create(outs, { threads: net.threads });
+    return Program.create(outs, net.runtime);
   });
 }
 
@@ -116,7 +116,7 @@ export async function tiledObjective(net: StyleNet, plan: TilePlan, contentLayer
       linear = F.add(linear, F.reduceSum(F.mul(G, g.input(`M_${l}`, [c, c]))));
     }
     const [gx] = grad(linear, [x]);
-    return compileWarm({ content, grad: gx }, net.threads);
+    return compileWarm({ content, grad: gx }, net.runtime);
   });
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
   const masks = masksFor(plan, allLayers);

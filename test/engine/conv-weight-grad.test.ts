@@ -1,5 +1,5 @@
 /**
- * The MatMul lowerings of the conv weight gradient (conv_grad.ts: per-tap, im2col and shifted
+ * The MatMul lowerings of the conv weight gradient (lowering/conv_backprop_filter.ts: per-tap, im2col and shifted
  * gradient) against
  * the Conv lowering, which gradcheck-conv.test.ts checks by finite differences, on the
  * geometries the models use and the odd ones (stride with odd sizes, dilation, groups,
@@ -7,9 +7,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Graph, Program, grad } from '../../src/engine/index.js';
+import { F, Graph, Program, grad, withPolicy, type WeightGradMethod } from '../../src/engine/index.js';
 import type { ConvTranspose2dOptions } from '../../src/engine/ops/conv.js';
-import { weightGradDefaults, type WeightGradMethod } from '../../src/engine/ops/conv_grad.js';
 
 let seed = 7;
 const rnd = (n: number) => Float32Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5);
@@ -23,21 +22,16 @@ async function weightGrad(
   opts: ConvTranspose2dOptions,
   feeds: Record<string, Float32Array>,
 ): Promise<Float32Array> {
-  weightGradDefaults.method = method;
-  try {
-    const g = new Graph();
-    const x = g.input('x', xs);
-    const w = g.input('w', ws);
-    const y = transposed ? F.convTranspose2d(x, w, null, opts) : F.conv2d(x, w, null, { ...opts, algorithm: 'direct' });
-    const r = g.input('r', y.shape);
-    const [gw] = grad(F.reduceSum(F.mul(y, r)), [w]);
-    const p = await Program.create({ gw });
-    const out = (await p.run(feeds)).gw;
-    await p.release();
-    return out;
-  } finally {
-    weightGradDefaults.method = 'auto';
-  }
+  const g = new Graph({ policy: withPolicy({ convAlgorithm: 'direct', weightGrad: method }) });
+  const x = g.input('x', xs);
+  const w = g.input('w', ws);
+  const y = transposed ? F.convTranspose2d(x, w, null, opts) : F.conv2d(x, w, null, opts);
+  const r = g.input('r', y.shape);
+  const [gw] = grad(F.reduceSum(F.mul(y, r)), [w]);
+  const p = await Program.create({ gw });
+  const out = (await p.run(feeds)).gw;
+  await p.release();
+  return out;
 }
 
 function outShape(transposed: boolean, xs: number[], ws: number[], o: ConvTranspose2dOptions): number[] {

@@ -7,9 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Graph, Program, grad } from '../../src/engine/index.js';
+import { F, Graph, Program, grad, withPolicy } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
-import { trainWinogradDefaults } from '../../src/engine/ops/winograd_train.js';
 import { ReflectionPad2d } from '../../src/nn/layers.js';
 import { Ctx } from '../../src/nn/module.js';
 import { assertSameOutputs } from '../helpers/compare.js';
@@ -55,19 +54,14 @@ test('ReflectionPad2d takes ReflectPad where the fold fits and the generic Pad b
 test('a ReflectionPad2d(1)-padded trainable Winograd conv matches the direct conv of the generic Pad', async () => {
   const [c, k, h, w] = [6, 5, 8, 12];
   const build = (mode: 'on' | 'off') => {
-    trainWinogradDefaults.mode = mode;
-    try {
-      const g = new Graph();
-      const x = g.input('x', [1, c, h, w]);
-      const wt = g.input('w', [k, c, 3, 3]);
-      const seed = g.input('seed', [1, k, h, w]);
-      const xp = mode === 'on' ? ReflectionPad2d(1).forward(new Ctx(g), x) : F.pad(x, [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
-      const y = F.conv2d(xp, wt, null);
-      const [gx, gw] = grad(F.reduceSum(F.mul(y, seed)), [x, wt]);
-      return { outputs: { y, gx, gw }, types: types([y, gx]) };
-    } finally {
-      trainWinogradDefaults.mode = 'auto';
-    }
+    const g = new Graph({ policy: withPolicy({ trainWinograd: mode }) });
+    const x = g.input('x', [1, c, h, w]);
+    const wt = g.input('w', [k, c, 3, 3]);
+    const seed = g.input('seed', [1, k, h, w]);
+    const xp = mode === 'on' ? ReflectionPad2d(1).forward(new Ctx(g), x) : F.pad(x, [0, 0, 1, 1, 0, 0, 1, 1], 'reflect');
+    const y = F.conv2d(xp, wt, null);
+    const [gx, gw] = grad(F.reduceSum(F.mul(y, seed)), [x, wt]);
+    return { outputs: { y, gx, gw }, types: types([y, gx]) };
   };
   const wino = build('on');
   const direct = build('off');

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Graph, Program } from '../../src/engine/index.js';
+import { F, Graph, Program, withPolicy } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
 import { Rng } from '../../src/nn/index.js';
 import { assertSameOutputs } from '../helpers/compare.js';
@@ -17,9 +17,9 @@ test('frozen pad-0 3x3 convs at resnet-block sizes run as Winograd and match the
   const ws = rng.fillNormal(new Float32Array(k * c * 9), 0, 0.05);
   const bs = rng.fillNormal(new Float32Array(k), 0, 0.1);
   const run = async (algorithm: 'auto' | 'direct') => {
-    const g = new Graph();
+    const g = new Graph({ policy: withPolicy({ convAlgorithm: algorithm }) });
     const x = g.input('x', [1, c, h, w]);
-    const y = F.conv2d(x, g.constant(ws, [k, c, 3, 3]), g.constant(bs, [k]), { padding: 0, algorithm });
+    const y = F.conv2d(x, g.constant(ws, [k, c, 3, 3]), g.constant(bs, [k]), { padding: 0 });
     const types = new Set(topoSort([y]).map((n) => n.type));
     const p = await Program.create({ y });
     try {

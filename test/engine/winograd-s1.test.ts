@@ -1,5 +1,5 @@
 /**
- * Winograd F(m x m, r x r) for trainable stride-1 convs (winograd_s1.ts) against ORT's
+ * Winograd F(m x m, r x r) for trainable stride-1 convs (lowering/winograd_s1.ts) against ORT's
  * direct Conv: forward, input, weight and bias gradients from autodiff through the composed
  * ops, for the PatchGAN's 4x4 filters (F(3x3, 4x4)) with padding 1 (partial tiles) and 0
  * (filled tiles), rectangular inputs, and the 2x2 and 3x3 filters the same code builds. The
@@ -11,9 +11,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Graph, Program, grad } from '../../src/engine/index.js';
+import { F, Graph, Program, defaultPolicy, grad, withPolicy } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
-import { s1Winograd4Applies, winogradConvS1 } from '../../src/engine/ops/winograd_s1.js';
+import { s1Winograd4Applies } from '../../src/engine/policy.js';
+import { winogradConvS1 } from '../../src/engine/lowering/winograd_s1.js';
 import { assertSameOutputs } from '../helpers/compare.js';
 import { gradcheck, rng } from '../helpers/gradcheck.js';
 
@@ -23,12 +24,12 @@ async function compare(c: number, k: number, h: number, w: number, r: number, pa
   const ho = h + 2 * padding - r + 1;
   const wo = w + 2 * padding - r + 1;
   const build = (wino: boolean) => {
-    const g = new Graph();
+    const g = new Graph({ policy: withPolicy({ convAlgorithm: wino ? 'auto' : 'direct' }) });
     const x = g.input('x', [1, c, h, w]);
     const wt = g.input('w', [k, c, r, r]);
     const b = g.input('b', [k]);
     const seed = g.input('seed', [1, k, ho, wo]);
-    const y = wino ? winogradConvS1(x, wt, b, [padding, padding], m) : F.conv2d(x, wt, b, { padding, algorithm: 'direct' });
+    const y = wino ? winogradConvS1(x, wt, b, [padding, padding], m) : F.conv2d(x, wt, b, { padding });
     // A non-uniform upstream gradient, so every tile and tap gets its own weight.
     const loss = F.reduceSum(F.mul(y, seed));
     const [gx, gw, gb] = grad(loss, [x, wt, b]);
@@ -68,9 +69,9 @@ test('F(3x3, 4x4) gradients match finite differences', async () => {
 });
 
 test('conv2d routes the PatchGAN 256->512 4x4 stride-1 layer at 32² to it, not small or frozen ones', () => {
-  assert.ok(s1Winograd4Applies({ c: 256, k: 512, h: 31, w: 31 }));
-  assert.ok(!s1Winograd4Applies({ c: 64, k: 128, h: 31, w: 31 }));
-  assert.ok(!s1Winograd4Applies({ c: 256, k: 512, h: 6, w: 6 }));
+  assert.ok(s1Winograd4Applies(defaultPolicy, { c: 256, k: 512, h: 31, w: 31 }));
+  assert.ok(!s1Winograd4Applies(defaultPolicy, { c: 64, k: 128, h: 31, w: 31 }));
+  assert.ok(!s1Winograd4Applies(defaultPolicy, { c: 256, k: 512, h: 6, w: 6 }));
   const route = (frozen: boolean, k: number) => {
     const g = new Graph();
     const x = g.input('x', [1, 256, 32, 32]);

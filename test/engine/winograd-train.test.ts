@@ -10,9 +10,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Graph, Program, grad } from '../../src/engine/index.js';
+import { F, Graph, Program, defaultPolicy, grad, withPolicy } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
-import { trainWinogradApplies, trainWinogradDefaults } from '../../src/engine/ops/winograd_train.js';
+import { trainWinogradApplies } from '../../src/engine/policy.js';
 import { assertSameOutputs } from '../helpers/compare.js';
 import { rng } from '../helpers/gradcheck.js';
 
@@ -22,23 +22,18 @@ async function compare(c: number, k: number, h: number, w: number, padding: numb
   const ho = h + 2 * padding - 2;
   const wo = w + 2 * padding - 2;
   const build = (mode: 'on' | 'off') => {
-    trainWinogradDefaults.mode = mode;
-    try {
-      const g = new Graph();
-      const x = g.input('x', [1, c, h, w]);
-      const wt = g.input('w', [k, c, 3, 3]);
-      const b = g.input('b', [k]);
-      const seed = g.input('seed', [1, k, ho, wo]);
-      const y = F.conv2d(x, wt, b, { padding });
-      // A non-uniform upstream gradient, so every tile and tap gets its own weight.
-      const loss = F.reduceSum(F.mul(y, seed));
-      const [gx, gw, gb] = grad(loss, [x, wt, b]);
-      // The Winograd form has Convs too, but only with its constant transform filters.
-      const convOfW = topoSort([y]).some((n) => n.type === 'Conv' && n.inputs[1] === wt);
-      return { outputs: { y, gx, gw, gb }, convOfW };
-    } finally {
-      trainWinogradDefaults.mode = 'auto';
-    }
+    const g = new Graph({ policy: withPolicy({ trainWinograd: mode }) });
+    const x = g.input('x', [1, c, h, w]);
+    const wt = g.input('w', [k, c, 3, 3]);
+    const b = g.input('b', [k]);
+    const seed = g.input('seed', [1, k, ho, wo]);
+    const y = F.conv2d(x, wt, b, { padding });
+    // A non-uniform upstream gradient, so every tile and tap gets its own weight.
+    const loss = F.reduceSum(F.mul(y, seed));
+    const [gx, gw, gb] = grad(loss, [x, wt, b]);
+    // The Winograd form has Convs too, but only with its constant transform filters.
+    const convOfW = topoSort([y]).some((n) => n.type === 'Conv' && n.inputs[1] === wt);
+    return { outputs: { y, gx, gw, gb }, convOfW };
   };
   const wino = build('on');
   const direct = build('off');
@@ -70,7 +65,7 @@ test('trainable Winograd conv, padding 1, sizes that leave partial tiles', () =>
 test('trainable Winograd conv, padding 0, rectangular with partial tiles', () => compare(4, 3, 11, 17, 0));
 
 test('trainable Winograd applies to the resnet blocks only', () => {
-  assert.ok(trainWinogradApplies({ c: 256, k: 256, h: 32, w: 32 }));
-  assert.ok(!trainWinogradApplies({ c: 64, k: 64, h: 128, w: 128 }));
-  assert.ok(!trainWinogradApplies({ c: 256, k: 256, h: 8, w: 8 }));
+  assert.ok(trainWinogradApplies(defaultPolicy, { c: 256, k: 256, h: 32, w: 32 }));
+  assert.ok(!trainWinogradApplies(defaultPolicy, { c: 64, k: 64, h: 128, w: 128 }));
+  assert.ok(!trainWinogradApplies(defaultPolicy, { c: 256, k: 256, h: 8, w: 8 }));
 });

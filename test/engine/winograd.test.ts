@@ -11,9 +11,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import onnxProto from 'onnx-proto';
-import { F, Graph, Program, grad, toOnnxBytes, type Tensor } from '../../src/engine/index.js';
+import { F, Graph, Program, grad, toOnnxBytes, withPolicy, type Tensor } from '../../src/engine/index.js';
 import { topoSort } from '../../src/engine/graph.js';
-import { winogradMatrices } from '../../src/engine/ops/winograd_transforms.js';
+import { winogradMatrices } from '../../src/engine/lowering/winograd_transforms.js';
 import { rng } from '../helpers/gradcheck.js';
 
 const { onnx } = onnxProto;
@@ -116,11 +116,11 @@ describe('Winograd conv2d vs direct convolution', () => {
       const rd = randn(k * h * wd, r);
       const results: Record<string, Record<string, Float32Array>> = {};
       for (const algorithm of ['winograd', 'direct'] as const) {
-        const g = new Graph();
+        const g = new Graph({ policy: withPolicy({ convAlgorithm: algorithm }) });
         const x = g.input('x', [1, c, h, wd]);
         const w = g.constant(wdat, [k, c, 3, 3], 'w');
         const b = g.input('b', [k]);
-        const y = F.conv2d(x, w, b, { padding: 1, algorithm });
+        const y = F.conv2d(x, w, b, { padding: 1 });
         const rr = g.input('r', [1, k, h, wd]);
         const [gx, gw, gb] = grad(F.reduceSum(F.mul(y, rr)), [x, w, b]);
         const types = topoSortTypes([y, gx]);
@@ -157,15 +157,14 @@ describe('Winograd conv2d vs direct convolution', () => {
       const rd = randn(c2 * (h / 2) * Math.floor(wd / 2), r);
       const out: Record<string, Record<string, Float32Array>> = {};
       for (const algorithm of ['winograd', 'direct'] as const) {
-        const g = new Graph();
+        const g = new Graph({ policy: withPolicy({ convAlgorithm: algorithm }) });
         const x = g.input('x', [1, c0, h, wd]);
         const a1 = F.relu(
-          F.conv2d(x, g.constant(w1, [c1, c0, 3, 3]), g.constant(b1, [c1]), { padding: 1, algorithm }),
+          F.conv2d(x, g.constant(w1, [c1, c0, 3, 3]), g.constant(b1, [c1]), { padding: 1 }),
         );
         const pooled = F.avgPool2d(a1, { kernel: 2 });
         const y = F.conv2d(pooled, g.constant(w2, [c2, c1, 3, 3]), g.constant(new Float32Array(c2), [c2]), {
           padding: 1,
-          algorithm,
         });
         const [gx] = grad(F.reduceSum(F.mul(y, g.constant(rd, y.shape))), [x]);
         if (algorithm === 'winograd') {
@@ -200,10 +199,10 @@ describe('Winograd conv2d vs direct convolution', () => {
     const rd = randn(k * h * wd, r);
     const want = conv3x3InputGradRef(rd, wdat, c, k, h, wd);
     for (const frozen of [true, false]) {
-      const g = new Graph();
+      const g = new Graph({ policy: withPolicy({ convAlgorithm: 'direct' }) });
       const x = g.input('x', [1, c, h, wd]);
       const w = frozen ? g.constant(wdat, [k, c, 3, 3]) : g.input('w', [k, c, 3, 3]);
-      const y = F.conv2d(x, w, null, { padding: 1, algorithm: 'direct' });
+      const y = F.conv2d(x, w, null, { padding: 1 });
       const rr = g.input('r', y.shape);
       const [gx] = grad(F.reduceSum(F.mul(y, rr)), [x]);
       const types = topoSortTypes([gx]);
@@ -216,13 +215,18 @@ describe('Winograd conv2d vs direct convolution', () => {
   });
 
   test("'winograd' refuses convolutions it cannot compute; 'auto' falls back", () => {
-    const g = new Graph();
-    const x = g.input('x', [1, 4, 8, 8]);
-    const wc = g.constant(new Float32Array(4 * 4 * 9), [4, 4, 3, 3]);
-    const wi = g.input('w', [4, 4, 3, 3]);
-    assert.throws(() => F.conv2d(x, wi, null, { padding: 1, algorithm: 'winograd' }), /frozen/);
-    assert.throws(() => F.conv2d(x, wc, null, { padding: 1, stride: 2, algorithm: 'winograd' }), /Winograd/);
-    const y: Tensor = F.conv2d(x, wi, null, { padding: 1 });
-    assert.equal(y.source.kind === 'node' && y.source.node.type, 'Conv');
+    for (const algorithm of ['winograd', 'auto'] as const) {
+      const g = new Graph({ policy: withPolicy({ convAlgorithm: algorithm }) });
+      const x = g.input('x', [1, 4, 8, 8]);
+      const wc = g.constant(new Float32Array(4 * 4 * 9), [4, 4, 3, 3]);
+      const wi = g.input('w', [4, 4, 3, 3]);
+      if (algorithm === 'winograd') {
+        assert.throws(() => F.conv2d(x, wi, null, { padding: 1 }), /frozen/);
+        assert.throws(() => F.conv2d(x, wc, null, { padding: 1, stride: 2 }), /Winograd/);
+        continue;
+      }
+      const y: Tensor = F.conv2d(x, wi, null, { padding: 1 });
+      assert.equal(y.source.kind === 'node' && y.source.node.type, 'Conv');
+    }
   });
 });

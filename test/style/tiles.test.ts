@@ -71,7 +71,7 @@ test('receptive halos of VGG-19 layers and a 2048 px plan that fits the budget',
 /** A small random VGG-19 problem at h × w, with targets from the one-pass programs. */
 async function problem(h: number, w: number, contentLayers: string[], styleLayers: string[]) {
   const vgg = new VGG19Features('max').initRandom(0);
-  const net = new StyleNet(vgg, 'tiles-test', 2);
+  const net = new StyleNet(vgg, 'tiles-test', { threads: 2 });
   const rng = new Rng(1);
   const content = rng.fillUniform(new Float32Array(3 * h * w), 0, 1);
   const style = rng.fillUniform(new Float32Array(3 * 80 * 96), 0, 1);

@@ -4,9 +4,8 @@
  */
 import { GraphError, fmtShape, type DType, type OpDef, type Tensor } from '../graph.js';
 import { float } from '../onnx.js';
-import { blockedSource, fromBlocks } from './blocks.js';
+import { blockedSource, fromBlocks } from '../lowering/blocks.js';
 import { broadcastShapes } from './broadcast.js';
-import { sumToShape } from './reduce.js';
 
 export type Operand = Tensor | number;
 
@@ -35,10 +34,10 @@ function binary(
     lower: (n, e) => e.node(type, n.inputs.map(e.name), [e.name(n.outputs[0])]),
     vjp: outDtype
       ? undefined
-      : (n, [g], needs) => {
+      : (n, [g], needs, F) => {
           const [a, b] = n.inputs;
           const gs = vjp(a, b, n.outputs[0], g!, needs);
-          return [gs[0] && needs[0] ? sumToShape(gs[0], a.shape) : null, gs[1] && needs[1] ? sumToShape(gs[1], b.shape) : null];
+          return [gs[0] && needs[0] ? F.sumToShape(gs[0], a.shape) : null, gs[1] && needs[1] ? F.sumToShape(gs[1], b.shape) : null];
         },
   };
 }
@@ -98,7 +97,7 @@ export const exp = (x: Tensor): Tensor => x.graph.apply(ExpOp, [x], 0)[0];
 export const log = (x: Tensor): Tensor => x.graph.apply(LogOp, [x], 0)[0];
 export const abs = (x: Tensor): Tensor => x.graph.apply(AbsOp, [x], 0)[0];
 export const sign = (x: Tensor): Tensor => x.graph.apply(SignOp, [x], 0)[0];
-/** On a tensor converted from the blocked layout (blocks.ts), ReLU stays in that layout. */
+/** On a tensor converted from the blocked layout (lowering/blocks.ts), ReLU stays in that layout. */
 export const relu = (x: Tensor): Tensor => {
   const xb = blockedSource(x);
   if (xb) return fromBlocks(relu(xb), x.shape[2], x.shape[3]);
@@ -133,12 +132,12 @@ const WhereOp: OpDef<null> = {
     return [{ shape: broadcastShapes('Where', [c.shape, x.shape, y.shape]), dtype: 'float32' }];
   },
   lower: (n, e) => e.node('Where', n.inputs.map(e.name), [e.name(n.outputs[0])]),
-  vjp: (n, [g], needs) => {
+  vjp: (n, [g], needs, F) => {
     const [c, x, y] = n.inputs;
     return [
       null,
-      needs[1] ? sumToShape(where(c, g!, 0), x.shape) : null,
-      needs[2] ? sumToShape(where(c, 0, g!), y.shape) : null,
+      needs[1] ? F.sumToShape(where(c, g!, 0), x.shape) : null,
+      needs[2] ? F.sumToShape(where(c, 0, g!), y.shape) : null,
     ];
   },
 };

@@ -6,9 +6,9 @@
  */
 import { GraphError, sizeOf, type NodeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
 import { int, ints, str, type Attr, type Emitter } from '../onnx.js';
-import { BLOCK, blockedSource, fromBlocks } from './blocks.js';
+import { BLOCK, blockedSource, fromBlocks } from '../lowering/blocks.js';
 import { both, pair } from './pairs.js';
-import { sharedConstant } from './shared_constants.js';
+import { sharedConstant } from '../lowering/shared_constants.js';
 import { matmul } from './matmul.js';
 import { reshape, transpose } from './shape.js';
 
@@ -176,7 +176,7 @@ export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 
 /**
  * 2x2 average pooling of a blocked image whose sides are multiples of 8, staying blocked
- * (blocks.ts): each 4x4 block pools to 2x2 (two MatMuls with a constant [2, 4] averaging
+ * (lowering/blocks.ts): each 4x4 block pools to 2x2 (two MatMuls with a constant [2, 4] averaging
  * matrix), then pairs of neighbouring blocks interleave into the 4x4 blocks of the half-size
  * image (one Transpose of the pooled quarter). Its gradient is the adjoint of each step.
  */

@@ -2,7 +2,6 @@
 import { GraphError, fmtShape, sizeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
 import { int } from '../onnx.js';
 import { broadcastAxes } from './broadcast.js';
-import { div } from './elementwise.js';
 import { expand, reshape } from './shape.js';
 
 interface ReduceAttrs {
@@ -40,12 +39,12 @@ function reduceOp(type: 'ReduceSum' | 'ReduceMean'): OpDef<ReduceAttrs> {
       e.node(type, [e.name(n.inputs[0]), e.constI64(n.attrs.axes)], [e.name(n.outputs[0])], {
         keepdims: int(n.attrs.keepdims ? 1 : 0),
       }),
-    vjp: (n, [g]) => {
+    vjp: (n, [g], _needs, F) => {
       const x = n.inputs[0];
       let gx = expand(reshape(g!, reducedShape(x.shape, n.attrs.axes, true)), x.shape);
       if (type === 'ReduceMean') {
         const count = sizeOf(n.attrs.axes.map((a) => x.shape[a]));
-        gx = div(gx, count);
+        gx = F.div(gx, count);
       }
       return [gx];
     },

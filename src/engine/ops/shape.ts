@@ -1,8 +1,6 @@
 /** Ops that move data without arithmetic: Reshape, Transpose, Expand, Slice, Concat, Pad. */
-import { GraphError, fmtShape, sizeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
+import { GraphError, fmtShape, sizeOf, type OpDef, type OpsApi, type Shape, type Tensor } from '../graph.js';
 import { int, ints, str } from '../onnx.js';
-import { add } from './elementwise.js';
-import { reduceSum, sumToShape } from './reduce.js';
 
 const ReshapeOp: OpDef<number[]> = {
   type: 'Reshape',
@@ -63,7 +61,7 @@ const ExpandOp: OpDef<number[]> = {
     return [{ shape, dtype: x.dtype }];
   },
   lower: (n, e) => e.node('Expand', [e.name(n.inputs[0]), e.constI64(n.attrs)], [e.name(n.outputs[0])]),
-  vjp: (n, [g]) => [sumToShape(g!, n.inputs[0].shape)],
+  vjp: (n, [g], _needs, F) => [F.sumToShape(g!, n.inputs[0].shape)],
 };
 export function expand(x: Tensor, shape: Shape): Tensor {
   if (shape.length === x.rank && shape.every((d, i) => d === x.shape[i])) return x;
@@ -224,7 +222,7 @@ const PadOp: OpDef<PadAttrs> = {
     if (n.attrs.mode === 'constant' && n.attrs.value !== 0) ins.push(e.constF32([n.attrs.value], []));
     e.node('Pad', ins, [e.name(n.outputs[0])], { mode: str(n.attrs.mode) });
   },
-  vjp: (n, [g]) => [padGrad(g!, n.inputs[0].shape, n.attrs)],
+  vjp: (n, [g], _needs, F) => [padGrad(F, g!, n.inputs[0].shape, n.attrs)],
 };
 
 /**
@@ -238,7 +236,7 @@ export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constan
 }
 
 /** The adjoint of padding: crop the centre, then fold the border gradients back, one axis at a time. */
-function padGrad(g: Tensor, inShape: Shape, a: PadAttrs): Tensor {
+function padGrad(F: OpsApi, g: Tensor, inShape: Shape, a: PadAttrs): Tensor {
   const r = inShape.length;
   let cur = g;
   for (let ax = 0; ax < r; ax++) {
@@ -252,11 +250,11 @@ function padGrad(g: Tensor, inShape: Shape, a: PadAttrs): Tensor {
     if (a.mode !== 'constant') {
       if (before > 0) {
         const head = slice(cur, [{ axis: ax, start: 0, end: before }]);
-        acc = add(acc, foldBorder(head, ax, n, 'before', a.mode));
+        acc = F.add(acc, foldBorder(F, head, ax, n, 'before', a.mode));
       }
       if (after > 0) {
         const tail = slice(cur, [{ axis: ax, start: before + n, end: before + n + after }]);
-        acc = add(acc, foldBorder(tail, ax, n, 'after', a.mode));
+        acc = F.add(acc, foldBorder(F, tail, ax, n, 'after', a.mode));
       }
     }
     cur = acc;
@@ -272,11 +270,11 @@ function padAxis(rank: number, axis: number, before: number, after: number): num
 }
 
 /** Where the padded border's gradient lands on an axis of length n. */
-function foldBorder(border: Tensor, ax: number, n: number, side: 'before' | 'after', mode: PadMode): Tensor {
+function foldBorder(F: OpsApi, border: Tensor, ax: number, n: number, side: 'before' | 'after', mode: PadMode): Tensor {
   const r = border.rank;
   const k = border.shape[ax];
   if (mode === 'edge') {
-    const s = reduceSum(border, [ax], true);
+    const s = F.reduceSum(border, [ax], true);
     return side === 'before' ? pad(s, padAxis(r, ax, 0, n - 1)) : pad(s, padAxis(r, ax, n - 1, 0));
   }
   // reflect: border element j (from the outside in) came from input index k - j (before) or n - 2 - j (after).

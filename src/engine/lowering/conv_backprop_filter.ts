@@ -1,16 +1,19 @@
 /**
- * Weight gradient of an ungrouped conv without ORT's Conv:
+ * Lowerings of ConvBackpropFilter for an ungrouped conv, dL/dw (K, C, kh, kw) from the input
+ * x (N, C, H, W) and the output gradient g (N, K, Ho, Wo):
  *   dW[k, c, i, j] = sum over (n, oh, ow) of g[n, k, oh, ow] · xpad[n, c, oh·s + i·d, ow·s + j·d].
- * Each of the kh·kw taps is one strided Slice of the padded input, (C × N·Ho·Wo). The alternative
- * in conv.ts, a Conv of the batch-transposed input with the batch-transposed gradient as a huge
- * dilated filter, runs in ORT as im2col + thin GEMMs and is what `weightGradMethod` measured it
- * against.
+ * 'taps': each of the kh·kw taps is one strided Slice of the padded input (C × N·Ho·Wo) and a
+ * MatMul; 'im2col': the taps stacked into one matrix and one MatMul; 'gshift': shifted copies of
+ * a few-channel g instead of the many-channel x; 'conv': a Conv of the batch-transposed input
+ * with the batch-transposed gradient as a huge dilated filter (ORT: im2col + thin GEMMs). The
+ * graph's policy picks one (policy.ts `weightGradMethod`).
  */
 import type { Graph, Tensor } from '../graph.js';
-import { matmul } from './matmul.js';
-import { concat, pad, reshape, slice, transpose, transposeLast } from './shape.js';
-import { conv2d } from './conv.js';
-import { both } from './pairs.js';
+import { weightGradMethod, type WeightGradMethod } from '../policy.js';
+import { convDirect } from '../ops/conv.js';
+import { matmul } from '../ops/matmul.js';
+import { concat, pad, reshape, slice, transpose, transposeLast } from '../ops/shape.js';
+import { both } from '../ops/pairs.js';
 import { sharedConstant } from './shared_constants.js';
 
 export interface WeightGradGeometry {
@@ -19,37 +22,6 @@ export interface WeightGradGeometry {
   stride: [number, number];
   padding: [number, number];
   dilation: [number, number];
-}
-
-export type WeightGradMethod = 'taps' | 'im2col' | 'conv' | 'gshift';
-
-/** Benchmarks and tests force one lowering; 'auto' is `weightGradMethod`'s measured rule. */
-export const weightGradDefaults: { method: 'auto' | WeightGradMethod } = { method: 'auto' };
-
-/**
- * The lowering for x (N, C, H, W) and output gradient g (N, K, Ho, Wo). Measured with
- * bench/wgrad-sweep.ts (ORT, 2 threads, batch 1, loaded machine, CPU ms; taps / im2col / Conv):
- * - 3x3, the resnet layers: 64->128 s2 at 128² 12.4 / 15.1 / 18.1, 128->256 s2 at 64² 9.9 /
- *   9.8 / 16.9, 256->256 s1 at 34² (reflection-padded) 18.0 / 16.6 / 31.0;
- * - 4x4 s2 p1 (U-Net Convs, and ConvTransposes as the adjoint Conv, C their output channels):
- *   even at large sizes (64->128 at 128² 18.9 / 19.3 / 17.7, 64<-256 at 128² 44 / 32.1 / 31.7,
- *   256<-1024 at 32² 62 / 35.5 / 30.2), im2col ahead at small ones (512->512 at 8² 32 / 8.7 /
- *   12.0, 512<-1024 at 4² 89 / 26.6 / 37.4, at 2² 32 / 4.9 / 7.6); taps lose here because the
- *   (kh·kw, C, K) result needs a slow transpose to (K, C, kh, kw);
- * - few channels: 3<-128 at 256² 9.7 / 8.5 / 4.9, 6->64 at 256² 7.0 / 5.5 / 4.7: the Conv;
- * - one output channel (the PatchGAN head 512->1 at 31²): 2.3 / 7.8 / 8.1, taps (no transpose
- *   of note, no im2col copy).
- * 7x7 (the resnet stem, 3 channels) is a tie and goes to the Conv with the few-channel rule.
- */
-export function weightGradMethod(x: Tensor, g: Tensor, geo: WeightGradGeometry): WeightGradMethod {
-  const gshiftOk = x.shape[0] === 1 && both(geo.stride, 1) && both(geo.dilation, 1);
-  if (weightGradDefaults.method !== 'auto') {
-    return weightGradDefaults.method === 'gshift' && !gshiftOk ? 'taps' : weightGradDefaults.method;
-  }
-  if (gshiftOk && g.shape[1] <= 4) return 'gshift';
-  if (g.shape[1] === 1) return 'taps';
-  if (x.shape[1] < 16) return 'conv';
-  return 'im2col';
 }
 
 /** The padded input, channels first, cut to what the taps reach, and its kh·kw tap slices (C, N·Ho·Wo). */
@@ -82,7 +54,6 @@ function tapSlices(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor[] {
  * instead of kh·kw shifted copies of the many-channel input, kh·kw shifted (zero-padded) copies
  * of the few-channel gradient, and one MatMul with the padded input:
  *   dW[k, c, i, j] = Σ_p xpad[c, p] · gshift_ij[k, p],  gshift_ij[k, r, s] = g[k, r - i, s - j].
- * 64->3 7x7 at 128²: 30 (taps) / 54 (im2col) / 35 (Conv) CPU ms before, see notes/gan-speed.md.
  */
 function convWeightGradShiftG(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor {
   const [, c, h, w] = x.shape;
@@ -113,11 +84,9 @@ function tapPicker(graph: Graph, c: number, kh: number, kw: number): Tensor {
 
 /**
  * The im2col matrix (C·kh·kw, N·Ho·Wo) of a 4x4 stride-2 conv as one depthwise Conv of x with
- * one-hot filters (C groups of kh·kw outputs) instead of kh·kw strided Slices and a Concat;
- * null where that Conv's output is not g's size (a ConvTranspose's output padding can make it
- * larger) or for other kernels. im2col + the weight-gradient GEMM of the U-Net's layers,
- * 1 thread, CPU ms, Slices / Conv: 64 ch at 128² 19.6 / 16.3, 128 at 64² 9.7 / 8.3, 256 at
- * 32² 5.7 / 4.1, 512 at 16² 4.0 / 2.5 (notes/gan-speed-pix2pix.md).
+ * one-hot filters (C groups of kh·kw outputs) instead of kh·kw strided Slices and a Concat
+ * (faster at every U-Net layer measured, docs/performance.md); null where that Conv's output is
+ * not g's size (a ConvTranspose's output padding can make it larger) or for other kernels.
  */
 function im2colByConv(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor | null {
   const [n, c] = x.shape;
@@ -125,14 +94,30 @@ function im2colByConv(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor | n
   const { kh, kw, stride, padding, dilation } = geo;
   // Measured for these only; the 3x3 and 7x7 layers (CycleGAN) keep the Slices.
   if (kh !== 4 || kw !== 4 || stride[0] !== 2 || stride[1] !== 2) return null;
-  const cols = conv2d(x, tapPicker(x.graph, c, kh, kw), null, { stride, padding, dilation, groups: c, algorithm: 'direct' });
+  const cols = convDirect(x, tapPicker(x.graph, c, kh, kw), null, { stride, padding, dilation, groups: c, outputPadding: [0, 0] });
   if (cols.shape[2] !== ho || cols.shape[3] !== wo) return null;
   const rows = c * kh * kw;
   return n === 1 ? reshape(cols, [rows, ho * wo]) : reshape(transpose(cols, [1, 0, 2, 3]), [rows, n * ho * wo]);
 }
 
-/** dL/dw (K, C, kh, kw) of y = conv(x, w) with one group; x is (N, C, H, W), g is (N, K, Ho, Wo). */
-export function convWeightGradMatMul(x: Tensor, g: Tensor, geo: WeightGradGeometry, method: 'taps' | 'im2col' | 'gshift'): Tensor {
+/** dL/dw (K, C, kh, kw) of y = conv(x, w) with one group, by the lowering the graph's policy picks. */
+export function convWeightGradLowered(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor {
+  const gshiftOk = x.shape[0] === 1 && both(geo.stride, 1) && both(geo.dilation, 1);
+  const method = weightGradMethod(x.graph.policy, x.shape[1], g.shape[1], gshiftOk);
+  return method === 'conv' ? convWeightGradByConv(x, g, geo) : convWeightGradMatMul(x, g, geo, method);
+}
+
+/** The batch axis as channels: a Conv whose strides and dilations swap roles, cropped to the kernel. */
+function convWeightGradByConv(x: Tensor, g: Tensor, geo: WeightGradGeometry): Tensor {
+  const { kh, kw } = geo;
+  const xt = transpose(x, [1, 0, 2, 3]);
+  const gt = transpose(g, [1, 0, 2, 3]);
+  const r = convDirect(xt, gt, null, { stride: geo.dilation, dilation: geo.stride, padding: geo.padding, groups: 1, outputPadding: [0, 0] });
+  const cropped = r.shape[2] === kh && r.shape[3] === kw ? r : slice(r, [{ axis: 2, start: 0, end: kh }, { axis: 3, start: 0, end: kw }]);
+  return transpose(cropped, [1, 0, 2, 3]);
+}
+
+function convWeightGradMatMul(x: Tensor, g: Tensor, geo: WeightGradGeometry, method: Exclude<WeightGradMethod, 'conv'>): Tensor {
   if (method === 'gshift') return convWeightGradShiftG(x, g, geo);
   const c = x.shape[1];
   const [n, k, ho, wo] = g.shape;

@@ -5,7 +5,13 @@
  * in deciding whether they can compute a conv.
  */
 import { GraphError, type Tensor } from '../graph.js';
-import { both } from './pairs.js';
+import { both } from '../ops/pairs.js';
+
+/**
+ * Output tile size m of F(m x m, 3 x 3) in the blocked and trainable 3x3 forms; the input tile
+ * is m + 2, and the blocked layout of blocks.ts takes its block size from this.
+ */
+export const WINOGRAD_M = 4;
 
 export interface WinogradMatrices {
   m: number;

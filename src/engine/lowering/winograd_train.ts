@@ -10,7 +10,7 @@
  * and backwards dM = A dy Aᵀ, dU = dM @ Vᵀ, dV = Uᵀ @ dM, dw = (G ⊗ G)ᵀ-fold of dU, dx the
  * overlap-add of B dV Bᵀ: the forward, the input gradient and the weight gradient all cost 36
  * instead of 144 products per tile and channel pair, and V and dM are each computed once for
- * two products. The frozen-filter path of conv.ts (WinogradConv) folds U at session creation;
+ * two products. The frozen-filter form (WinogradConv, winograd.ts) folds U at session creation;
  * here U is a cheap product per run (K·C·9·36 multiply-adds), shared by every call of the
  * same filters in one graph.
  *
@@ -28,32 +28,18 @@
  * (reflect_pad.ts, which nn's ReflectionPad2d emits) 133-137.
  */
 import type { Tensor } from '../graph.js';
-import { add } from './elementwise.js';
-import { matmul } from './matmul.js';
-import { pad, reshape, transpose } from './shape.js';
-import { conv2d } from './conv.js';
+import { add } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { pad, reshape, transpose } from '../ops/shape.js';
+import { convDirect } from '../ops/conv.js';
 import { fromBlocks } from './blocks.js';
-import { WINOGRAD_M } from './winograd.js';
 import { filterTransform } from './winograd_s1.js';
 import { sharedConstant } from './shared_constants.js';
-import { stride1OutSize, winogradTransforms, type WinogradShape } from './winograd_transforms.js';
+import { WINOGRAD_M, stride1OutSize, winogradTransforms } from './winograd_transforms.js';
 
 const M = WINOGRAD_M;
 const N = M + 2;
 const T = winogradTransforms(M, 3);
-
-/** Knob for tests and benchmarks: 'auto' follows `trainWinogradApplies`, 'off' never, 'on' always where possible. */
-export const trainWinogradDefaults: { mode: 'auto' | 'on' | 'off' } = { mode: 'auto' };
-
-/**
- * Whether conv2d takes this path for a trainable 3x3 stride-1 conv (measured in
- * bench/gan-profile.ts and notes/gan-speed.md): the resnet blocks' 256->256 layers.
- */
-export function trainWinogradApplies(s: WinogradShape): boolean {
-  if (trainWinogradDefaults.mode !== 'auto') return trainWinogradDefaults.mode === 'on';
-  const tiles = Math.ceil(s.h / M) * Math.ceil(s.w / M);
-  return s.c >= 128 && s.k >= 128 && tiles >= 16;
-}
 
 /**
  * y = conv2d(x, w, b) for x [1, C, H, W], w [K, C, 3, 3], stride 1, zero padding (ph, pw):
@@ -73,7 +59,7 @@ export function winogradConvTrain(x: Tensor, w: Tensor, b: Tensor | null, paddin
   const xp = pad(x, [0, 0, padding[0], padding[1], 0, 0, hp - h - padding[0], wp - wd - padding[1]]);
   const bk = sharedConstant(g, 'winograd_BTxBT', [N * N, 1, N, N], () => T.BB);
   const at = sharedConstant(g, 'winograd_ATxAT', [M * M, N * N], () => T.AA);
-  const vc = conv2d(reshape(xp, [c, 1, hp, wp]), bk, null, { stride: M, algorithm: 'direct' }); // [C, 36, th, tw]
+  const vc = convDirect(reshape(xp, [c, 1, hp, wp]), bk, null, { stride: [M, M], padding: [0, 0], dilation: [1, 1], groups: 1, outputPadding: [0, 0] }); // [C, 36, th, tw]
   const v = transpose(reshape(vc, [c, N * N, t]), [1, 0, 2]); // [36, C, T]
   const m = matmul(filterTransform(w, T), v); // [36, K, T]
   const y = fromBlocks(reshape(matmul(at, reshape(m, [N * N, k * t])), [M, M, k, th, tw]), ho, wo);

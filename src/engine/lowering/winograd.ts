@@ -1,6 +1,6 @@
 /**
  * Winograd F(4x4, 3x3) for 3x3, stride-1, pad-1 convolutions with frozen (constant) filters,
- * the maths and ONNX lowering of conv.ts's WinogradConv op (chosen by `winogradApplies`). Each
+ * the maths and ONNX lowering of the WinogradConv op (chosen by policy.ts `blockedWinogradApplies`). Each
  * 6x6 input tile costs 36 products per channel pair for its 4x4 outputs instead of 144 (4x
  * fewer in the batched MatMul that dominates), in plain ONNX ops on the blocked layout of
  * blocks.ts, xb[p, q, C, i, j] = x[C, 4i+p, 4j+q], which needs no gather of overlapping tiles:
@@ -21,50 +21,51 @@
  *   stride-4 Conv as the input transform, as fast as the MatMuls but its [C, ξν, T] result
  *   needs a Transpose; one Kronecker (Aᵀ⊗Aᵀ) MatMul for the output transform, no faster.
  */
+import { GraphError, type OpDef, type Tensor } from '../graph.js';
 import { int, ints, str, type Emitter } from '../onnx.js';
-import { winogradTransforms, type WinogradShape } from './winograd_transforms.js';
+import { convAttrs, flipTranspose } from '../ops/conv.js';
+import { BLOCK, blockMask, fromBlocks } from './blocks.js';
+import { WINOGRAD_M, winogradTransforms } from './winograd_transforms.js';
 
 /**
- * Output tile size m of F(m x m, 3 x 3); the input tile is m + 2. The blocked layout of
- * blocks.ts takes its block size from this.
+ * A 3x3 stride-1 pad-1 conv of one h x w image in the blocked layout of blocks.ts, lowered to
+ * Winograd F(4x4, 3x3) MatMuls (`emitWinogradBlocked`). The filters are frozen (computed from
+ * constants alone), so ORT folds their transform into an initializer once. Its input gradient
+ * is the same op with the flipped, transposed filters (frozen too).
  */
-export const WINOGRAD_M = 4;
+const WinogradConvOp: OpDef<{ h: number; w: number }> = {
+  type: 'WinogradConv',
+  infer: ([xb, w, b], a) => {
+    const [k, c] = w.shape;
+    const blocks = [BLOCK, BLOCK, c, Math.ceil(a.h / BLOCK), Math.ceil(a.w / BLOCK)];
+    const ok = xb.rank === 5 && blocks.every((d, i) => xb.shape[i] === d) && w.rank === 4 && w.shape[2] === 3 && w.shape[3] === 3;
+    if (!ok) throw new GraphError(`WinogradConv: blocked input ${xb} of a ${a.h}x${a.w} image does not fit filters ${w}`);
+    if (b && (b.rank !== 1 || b.shape[0] !== k)) throw new GraphError(`WinogradConv: bias ${b} does not match ${k} output channels`);
+    return [{ shape: [BLOCK, BLOCK, k, xb.shape[3], xb.shape[4]], dtype: 'float32' }];
+  },
+  lower: (n, e) => {
+    const [xb, w, b] = n.inputs;
+    const mask = blockMask(n.attrs.h, n.attrs.w);
+    const [, , , th, tw] = xb.shape;
+    const maskName = mask ? e.constF32(mask, [BLOCK, BLOCK, 1, th, tw], `block_mask_${n.attrs.h}x${n.attrs.w}`) : '';
+    // Frozen all-zero biases (the random VGG's) cost a full pass over the output for nothing.
+    const zeroBias = b && b.source.kind === 'constant' && b.source.data.every((v) => v === 0);
+    emitWinogradBlocked(e, e.name(xb), xb.shape, e.name(w), w.shape[0], b && !zeroBias ? e.name(b) : '', maskName, e.name(n.outputs[0]));
+  },
+  vjp: (n, [g], needs, F) => {
+    const [xb, w] = n.inputs;
+    const { h, w: wd } = n.attrs;
+    return [
+      needs[0] ? winogradBlocked(g!, flipTranspose(w), null, h, wd) : null,
+      needs[1] ? F.convBackpropFilter(fromBlocks(xb, h, wd), fromBlocks(g!, h, wd), [3, 3], convAttrs({ padding: 1 })) : null,
+      needs[2] ? F.reduceSum(g!, [0, 1, 3, 4]) : null,
+    ];
+  },
+};
 
-/**
- * Whether `conv2d` (algorithm 'auto') lowers a 3x3 stride-1 pad-1 conv of one image with frozen
- * filters to Winograd. Measured per conv, forward, CPU ms (ORT 1.30, 2 threads, spinning off;
- * direct = ORT's NCHWc Conv; Winograd including its own layout conversions):
- *
- *   C->K      at 192x256-scale layer sizes (256 px image)    at 384x512-scale (512 px)
- *   64->64    192x256   43.0 vs 45.2 (1.05)                    384x512  190.6 vs 200.7 (1.05)
- *   64->128   96x128    19.4 vs 15.5 (0.80)                    192x256   87.4 vs  72.2 (0.83)
- *   128->64   96x128    18.2 vs 17.0 (0.93)                    192x256   76.0 vs  79.7 (1.05)
- *   128->128  96x128    37.6 vs 24.4 (0.65)                    192x256  145.7 vs 123.9 (0.85)
- *   128->256  48x64     17.3 vs 11.2 (0.65)
- *   256->256  48x64     35.2 vs 17.1 (0.49)                     96x128  143.0 vs  79.9 (0.56)
- *   256->512  24x32     16.8 vs  9.9 (0.59)
- *   512->512  24x32     35.6 vs 14.8 (0.42)                     48x64   137.8 vs  59.1 (0.43)
- *   512->512  12x16     10.0 vs  5.4 (0.54)
- *   64->64    48x64      2.7 vs  2.5 (0.94)    32->64 96x128 5.7 vs 6.1 (1.06)
- *
- * The transforms move ~2.25x the input and output through memory, which costs about as much
- * as the 4x cheaper products save at 64 channels and less from 128 up. So: at least 128 output
- * channels (and 64 input), and two tiles each way. With the layout kept between convs (no
- * conversions), 64->64 in the whole VGG-19 objective came out 0.6% faster at 256 px and 1.7%
- * at 512 px: not worth its larger memory traffic on a busier machine. The input gradient
- * (K->C) of a Winograd conv is Winograd too, whatever C; that of a direct conv is a conv2d
- * that decides for itself.
- *
- * F(6x6, 3x3) (64/36 instead of 36/16 products per output, relative error 8.5e-6 instead of
- * 2.3e-6, 6-blocks) was slower over the whole objective (445 vs 400 ms, one thread): its
- * padding of 32- and 16-wide layers to multiples of 6, fewer tiles per product (smaller,
- * less efficient MatMuls) and no blocked pooling at sizes that are not multiples of 12.
- */
-export function winogradApplies(s: WinogradShape): boolean {
-  const th = Math.ceil(s.h / WINOGRAD_M);
-  const tw = Math.ceil(s.w / WINOGRAD_M);
-  if (th < 2 || tw < 2) return false;
-  return s.k >= 128 && s.c >= 64;
+/** The blocked conv of xb [4, 4, C, th, tw] (an h x w image) with frozen 3x3 filters w, pad 1. */
+export function winogradBlocked(xb: Tensor, w: Tensor, b: Tensor | null, h: number, wd: number): Tensor {
+  return xb.graph.apply(WinogradConvOp, b ? [xb, w, b] : [xb, w], { h, w: wd })[0];
 }
 
 /** F(4x4, 3x3)'s Bᵀ, Aᵀ and (G ⊗ G)ᵀ [9, 36], built once for every WinogradConv. */

@@ -12,7 +12,7 @@
  */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';
 import { int, str } from '../onnx.js';
-import { WINOGRAD_M } from './winograd.js';
+import { WINOGRAD_M } from './winograd_transforms.js';
 
 /** The block is the Winograd output tile, so a conv's tiles are whole blocks. */
 export const BLOCK = WINOGRAD_M;

@@ -24,25 +24,14 @@
  * with few tiles, of the [K, 4C] filters), so it is not used there.
  */
 import { GraphError, type Tensor } from '../graph.js';
-import { add } from './elementwise.js';
-import { matmul } from './matmul.js';
-import { concat, pad, reshape, slice, transpose } from './shape.js';
+import { add } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { concat, pad, reshape, slice, transpose } from '../ops/shape.js';
 import { sharedConstant } from './shared_constants.js';
-import { stride1OutSize, winogradTransforms, type WinogradShape, type WinogradTransforms } from './winograd_transforms.js';
+import { stride1OutSize, winogradTransforms, type WinogradTransforms } from './winograd_transforms.js';
 
 /** Output tile of the 4x4 filters' F(m, 4): n = 6, the points {0, ±1, ±2, ∞} of F(4, 3). */
-const S1_WINOGRAD4_M = 3;
-
-/**
- * Whether conv2d takes F(3x3, 4x4) for a trainable 4x4 stride-1 conv: measured a win for
- * 256->512 at 31² out (121 tiles; notes/gan-speed-pix2pix.md); at 15² (CycleGAN 128, 25
- * tiles) the per-run filter transform (~15 ms, 1 thread) would cost about what the direct conv
- * does (~12 ms, scaled from 31²; not measured), so it stays direct.
- */
-export function s1Winograd4Applies(s: WinogradShape): boolean {
-  const tiles = Math.ceil(s.h / S1_WINOGRAD4_M) * Math.ceil(s.w / S1_WINOGRAD4_M);
-  return s.c >= 128 && s.k >= 128 && tiles >= 64;
-}
+export const S1_WINOGRAD4_M = 3;
 
 /** U = (G ⊗ G) w per filter tensor, [n², K, C]: every use of the same filters in a graph (D(fake) and D(real)) shares one. */
 const transformed = new WeakMap<Tensor, Map<string, Tensor>>();
