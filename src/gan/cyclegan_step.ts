@@ -21,9 +21,8 @@ import {
   SessionCache,
   compile,
   adamOptions,
-  applyBatchNormUpdates,
+  applyStatUpdates,
   assertTraining,
-  buildWithZeroStats,
   checkBatch,
   imageOut,
   scalar,
@@ -148,7 +147,7 @@ export class CycleGANStep {
     const r = await program.run(feeds, { checkFinite: this.opts.checkFinite });
     this.optimizers.G_A.step(r);
     this.optimizers.G_B.step(r);
-    for (const n of NETS) applyBatchNormUpdates(bound[n], r);
+    for (const n of NETS) applyStatUpdates(bound[n], r);
     const idt = this.opts.lambda_identity > 0;
     return {
       losses: {
@@ -198,8 +197,8 @@ export class CycleGANStep {
     const r = await program.run(feeds, { checkFinite: this.opts.checkFinite });
     this.optimizers.D_A.step(r);
     this.optimizers.D_B.step(r);
-    applyBatchNormUpdates(bound.D_A, r);
-    applyBatchNormUpdates(bound.D_B, r);
+    applyStatUpdates(bound.D_A, r);
+    applyStatUpdates(bound.D_B, r);
     return { D_A: scalar(r, 'loss.D_A'), D_B: scalar(r, 'loss.D_B') };
   }
 
@@ -248,36 +247,33 @@ export class CycleGANStep {
       );
     }
     const g = new Graph({ policy: this.opts.policy });
-    const { outputs, bound, shapes } = buildWithZeroStats(Object.values(this.nets), () => {
-      const bound = bindAll(this.nets, g);
-      const realA = g.input('real_A', a.shape);
-      const realB = g.input('real_B', b.shape);
-      // Calls in the official order, so batch-norm statistics update in the same sequence.
-      const fakeB = bound.G_A.call(realA, 'G_A(real_A)');
-      const recA = bound.G_B.call(fakeB, 'G_B(fake_B)');
-      const fakeA = bound.G_B.call(realB, 'G_B(real_B)');
-      const recB = bound.G_A.call(fakeA, 'G_A(fake_A)');
-      const images: Record<string, Tensor> = { fake_B: fakeB, rec_A: recA, fake_A: fakeA, rec_B: recB };
-      const losses: Record<string, Tensor> = {};
-      if (lambda_identity > 0) {
-        images.idt_A = bound.G_A.call(realB, 'G_A(real_B)');
-        losses.idt_A = F.mul(l1Loss(images.idt_A, realB), lambda_B * lambda_identity);
-        images.idt_B = bound.G_B.call(realA, 'G_B(real_A)');
-        losses.idt_B = F.mul(l1Loss(images.idt_B, realA), lambda_A * lambda_identity);
-      }
-      losses.G_A = ganLoss(bound.D_A.call(fakeB, 'D_A(fake_B)'), true, gan_mode);
-      losses.G_B = ganLoss(bound.D_B.call(fakeA, 'D_B(fake_A)'), true, gan_mode);
-      losses.cycle_A = F.mul(l1Loss(recA, realA), lambda_A);
-      losses.cycle_B = F.mul(l1Loss(recB, realB), lambda_B);
-      const order = ['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B'].filter((k) => losses[k]);
-      const lossG = order.map((k) => losses[k]).reduce((x, y) => F.add(x, y));
-      const outputs: Record<string, Tensor> = { ...images };
-      for (const k of order) outputs[`loss.${k}`] = losses[k];
-      Object.assign(outputs, bound.G_A.gradOutputs(lossG), bound.G_B.gradOutputs(lossG));
-      for (const n of NETS) Object.assign(outputs, bound[n].updateOutputs());
-      const shapes = Object.fromEntries(Object.entries(images).map(([k, t]) => [k, t.shape]));
-      return { outputs, bound, shapes };
-    });
+    const bound = bindAll(this.nets, g);
+    const realA = g.input('real_A', a.shape);
+    const realB = g.input('real_B', b.shape);
+    // Calls in the official order, so batch-norm statistics update in the same sequence.
+    const fakeB = bound.G_A.call(realA, 'G_A(real_A)');
+    const recA = bound.G_B.call(fakeB, 'G_B(fake_B)');
+    const fakeA = bound.G_B.call(realB, 'G_B(real_B)');
+    const recB = bound.G_A.call(fakeA, 'G_A(fake_A)');
+    const images: Record<string, Tensor> = { fake_B: fakeB, rec_A: recA, fake_A: fakeA, rec_B: recB };
+    const losses: Record<string, Tensor> = {};
+    if (lambda_identity > 0) {
+      images.idt_A = bound.G_A.call(realB, 'G_A(real_B)');
+      losses.idt_A = F.mul(l1Loss(images.idt_A, realB), lambda_B * lambda_identity);
+      images.idt_B = bound.G_B.call(realA, 'G_B(real_A)');
+      losses.idt_B = F.mul(l1Loss(images.idt_B, realA), lambda_A * lambda_identity);
+    }
+    losses.G_A = ganLoss(bound.D_A.call(fakeB, 'D_A(fake_B)'), true, gan_mode);
+    losses.G_B = ganLoss(bound.D_B.call(fakeA, 'D_B(fake_A)'), true, gan_mode);
+    losses.cycle_A = F.mul(l1Loss(recA, realA), lambda_A);
+    losses.cycle_B = F.mul(l1Loss(recB, realB), lambda_B);
+    const order = ['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B'].filter((k) => losses[k]);
+    const lossG = order.map((k) => losses[k]).reduce((x, y) => F.add(x, y));
+    const outputs: Record<string, Tensor> = { ...images };
+    for (const k of order) outputs[`loss.${k}`] = losses[k];
+    Object.assign(outputs, bound.G_A.gradOutputs(lossG), bound.G_B.gradOutputs(lossG));
+    for (const n of NETS) Object.assign(outputs, bound[n].updateOutputs());
+    const shapes = Object.fromEntries(Object.entries(images).map(([k, t]) => [k, t.shape]));
     return compile(outputs, this.opts.threads).then((program) => ({
       program,
       bound,
@@ -293,37 +289,34 @@ export class CycleGANStep {
   }): Promise<Compiled> {
     const { gan_mode, lambda_gp } = this.opts;
     const g = new Graph({ policy: this.opts.policy });
-    const { outputs, bound } = buildWithZeroStats([this.nets.D_A, this.nets.D_B], () => {
-      const bound = bindAll(this.nets, g);
-      const t = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, g.input(k, v.shape)])) as Record<
-        keyof typeof batch,
-        Tensor
-      >;
-      const basic = (d: Bound, real: Tensor, fake: Tensor, alphaName: string): Tensor => {
-        const lossReal = ganLoss(d.call(real, `${d.name}(real)`), true, gan_mode);
-        const lossFake = ganLoss(d.call(fake, `${d.name}(fake)`), false, gan_mode);
-        const loss = F.mul(F.add(lossReal, lossFake), 0.5);
-        if (!(lambda_gp > 0)) return loss;
-        const alpha = g.input(alphaName, [real.shape[0], 1]);
-        return F.add(
-          loss,
-          gradientPenalty((x) => d.call(x, `${d.name}(interpolated)`), real, fake, alpha, {
-            lambdaGP: lambda_gp,
-          }),
-        );
-      };
-      const lossDA = basic(bound.D_A, t.real_B, t.fake_B, 'alpha_A');
-      const lossDB = basic(bound.D_B, t.real_A, t.fake_A, 'alpha_B');
-      const outputs: Record<string, Tensor> = {
-        'loss.D_A': lossDA,
-        'loss.D_B': lossDB,
-        ...bound.D_A.gradOutputs(lossDA),
-        ...bound.D_B.gradOutputs(lossDB),
-        ...bound.D_A.updateOutputs(),
-        ...bound.D_B.updateOutputs(),
-      };
-      return { outputs, bound };
-    });
+    const bound = bindAll(this.nets, g);
+    const t = Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, g.input(k, v.shape)])) as Record<
+      keyof typeof batch,
+      Tensor
+    >;
+    const basic = (d: Bound, real: Tensor, fake: Tensor, alphaName: string): Tensor => {
+      const lossReal = ganLoss(d.call(real, `${d.name}(real)`), true, gan_mode);
+      const lossFake = ganLoss(d.call(fake, `${d.name}(fake)`), false, gan_mode);
+      const loss = F.mul(F.add(lossReal, lossFake), 0.5);
+      if (!(lambda_gp > 0)) return loss;
+      const alpha = g.input(alphaName, [real.shape[0], 1]);
+      return F.add(
+        loss,
+        gradientPenalty((x) => d.call(x, `${d.name}(interpolated)`), real, fake, alpha, {
+          lambdaGP: lambda_gp,
+        }),
+      );
+    };
+    const lossDA = basic(bound.D_A, t.real_B, t.fake_B, 'alpha_A');
+    const lossDB = basic(bound.D_B, t.real_A, t.fake_A, 'alpha_B');
+    const outputs: Record<string, Tensor> = {
+      'loss.D_A': lossDA,
+      'loss.D_B': lossDB,
+      ...bound.D_A.gradOutputs(lossDA),
+      ...bound.D_B.gradOutputs(lossDB),
+      ...bound.D_A.updateOutputs(),
+      ...bound.D_B.updateOutputs(),
+    };
     return compile(outputs, this.opts.threads).then((program) => ({
       program,
       bound,

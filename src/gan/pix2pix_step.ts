@@ -22,9 +22,8 @@ import {
   SessionCache,
   compile,
   adamOptions,
-  applyBatchNormUpdates,
+  applyStatUpdates,
   assertTraining,
-  buildWithZeroStats,
   checkBatch,
   imageOut,
   scalar,
@@ -148,9 +147,9 @@ export class Pix2PixStep {
     const r = await c.program.run(feeds, { checkFinite: this.opts.checkFinite });
     this.optimizers.D.finishInGraph(r);
     this.optimizers.G.step(r);
-    applyBatchNormUpdates(c.G, r);
-    applyBatchNormUpdates(c.D, r);
-    applyBatchNormUpdates(c.Dn, r);
+    applyStatUpdates(c.G, r);
+    applyStatUpdates(c.D, r);
+    applyStatUpdates(c.Dn, r);
     return {
       losses: {
         G_GAN: scalar(r, 'loss.G_GAN'),
@@ -172,49 +171,46 @@ export class Pix2PixStep {
 
   private compile(a: ImageBatch, bImg: ImageBatch): Promise<Compiled> {
     const { gan_mode, lambda_gp, lambda_L1 } = this.opts;
-    const built = buildWithZeroStats([this.nets.G, this.nets.D], () => {
-      const g = new Graph({ policy: this.opts.policy });
-      const G = new Bound('G', this.nets.G, g);
-      const D = new Bound('D', this.nets.D, g);
-      const realA = g.input('real_A', a.shape);
-      const realB = g.input('real_B', bImg.shape);
-      const fakeB = G.call(realA, 'G(real_A)');
-      const fakeAB = F.concat([realA, fakeB], 1);
-      // D step (fake_B detached: only D's weights are differentiated here).
-      const lossFake = ganLoss(D.call(fakeAB, 'D(fake_AB)'), false, gan_mode);
-      const realAB = F.concat([realA, realB], 1);
-      const lossReal = ganLoss(D.call(realAB, 'D(real_AB)'), true, gan_mode);
-      let lossD = F.mul(F.add(lossFake, lossReal), 0.5);
-      if (lambda_gp > 0) {
-        const alpha = g.input('alpha', [a.shape[0], 1]);
-        lossD = F.add(
-          lossD,
-          gradientPenalty((x) => D.call(x, 'D(interpolated)'), realAB, fakeAB, alpha, {
-            lambdaGP: lambda_gp,
-          }),
-        );
-      }
-      const gradD = D.gradOutputs(lossD);
-      const adamD = this.optimizers.D.inGraph(D, gradD);
-      // G step through D after its update.
-      const Dn = new Bound('Dn', this.nets.D, g, adamD.weights);
-      const lossGAN = ganLoss(Dn.call(F.concat([realA, fakeB], 1), 'Dn(fake_AB)'), true, gan_mode);
-      const lossL1 = F.mul(l1Loss(fakeB, realB), lambda_L1);
-      const outputs: Record<string, Tensor> = {
-        fake_B: fakeB,
-        'loss.D_fake': lossFake,
-        'loss.D_real': lossReal,
-        'loss.G_GAN': lossGAN,
-        'loss.G_L1': lossL1,
-        ...gradD,
-        ...adamD.outputs,
-        ...G.gradOutputs(F.add(lossGAN, lossL1)),
-        ...G.updateOutputs(),
-        ...D.updateOutputs(),
-        ...Dn.updateOutputs(),
-      };
-      return { outputs, G, D, Dn, fakeShape: fakeB.shape };
-    });
-    return compile(built.outputs, this.opts.threads).then((program) => ({ program, ...built }));
+    const g = new Graph({ policy: this.opts.policy });
+    const G = new Bound('G', this.nets.G, g);
+    const D = new Bound('D', this.nets.D, g);
+    const realA = g.input('real_A', a.shape);
+    const realB = g.input('real_B', bImg.shape);
+    const fakeB = G.call(realA, 'G(real_A)');
+    const fakeAB = F.concat([realA, fakeB], 1);
+    // D step (fake_B detached: only D's weights are differentiated here).
+    const lossFake = ganLoss(D.call(fakeAB, 'D(fake_AB)'), false, gan_mode);
+    const realAB = F.concat([realA, realB], 1);
+    const lossReal = ganLoss(D.call(realAB, 'D(real_AB)'), true, gan_mode);
+    let lossD = F.mul(F.add(lossFake, lossReal), 0.5);
+    if (lambda_gp > 0) {
+      const alpha = g.input('alpha', [a.shape[0], 1]);
+      lossD = F.add(
+        lossD,
+        gradientPenalty((x) => D.call(x, 'D(interpolated)'), realAB, fakeAB, alpha, {
+          lambdaGP: lambda_gp,
+        }),
+      );
+    }
+    const gradD = D.gradOutputs(lossD);
+    const adamD = this.optimizers.D.inGraph(D, gradD);
+    // G step through D after its update.
+    const Dn = new Bound('Dn', this.nets.D, g, adamD.weights);
+    const lossGAN = ganLoss(Dn.call(F.concat([realA, fakeB], 1), 'Dn(fake_AB)'), true, gan_mode);
+    const lossL1 = F.mul(l1Loss(fakeB, realB), lambda_L1);
+    const outputs: Record<string, Tensor> = {
+      fake_B: fakeB,
+      'loss.D_fake': lossFake,
+      'loss.D_real': lossReal,
+      'loss.G_GAN': lossGAN,
+      'loss.G_L1': lossL1,
+      ...gradD,
+      ...adamD.outputs,
+      ...G.gradOutputs(F.add(lossGAN, lossL1)),
+      ...G.updateOutputs(),
+      ...D.updateOutputs(),
+      ...Dn.updateOutputs(),
+    };
+    return compile(outputs, this.opts.threads).then((program) => ({ program, G, D, Dn, fakeShape: fakeB.shape }));
   }
 }

@@ -1,12 +1,13 @@
 /**
  * What the CycleGAN and pix2pix training steps share: binding networks into one graph with
  * their weights as fed inputs, Adam on each network's flattened parameters, and writing
- * batch-norm running statistics back after a step.
+ * batch-norm running statistics back after a step (output names from outputs.ts).
  */
 import { F, GraphError, Program, grad, type Graph, type Results, type Tensor } from '../engine/index.js';
 import { stopGradient } from '../engine/ops/stop_gradient.js';
-import { BatchNorm2d, Ctx, type CtxOptions, type Module, type Parameter } from '../nn/index.js';
+import { Ctx, type CtxOptions, type Module, type Parameter } from '../nn/index.js';
 import { Adam, type AdamOptions } from '../optim/adam.js';
+import { stepNames } from './outputs.js';
 
 /**
  * A batch of images, [N, C, H, W] float32, values in [-1, 1] as the official transforms give
@@ -81,7 +82,7 @@ export class Bound {
     return Array.from(this.net.namedParameters());
   }
 
-  /** d loss / d parameter for each parameter, as outputs named grad.<name>.<key>. */
+  /** d loss / d parameter for each parameter, as outputs named by stepNames.grad. */
   gradOutputs(loss: Tensor): Record<string, Tensor> {
     const ps = this.params();
     const inputs = ps.map(([k, p]) => {
@@ -91,13 +92,14 @@ export class Bound {
     });
     const gs = grad(loss, inputs);
     const out: Record<string, Tensor> = {};
-    ps.forEach(([k], i) => (out[`grad.${this.name}.${k}`] = gs[i]));
+    ps.forEach(([k], i) => (out[stepNames.grad(this.name, k)] = gs[i]));
     return out;
   }
 
+  /** The running-statistic shares (see applyStatUpdates). */
   updateOutputs(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    this.ctx.updates.forEach((u, i) => (out[`bn.${this.name}.${i}`] = u.value));
+    this.ctx.updates.forEach((u, i) => (out[stepNames.statShare(this.name, i)] = u.share));
     return out;
   }
 
@@ -107,55 +109,16 @@ export class Bound {
 }
 
 /**
- * Builds a graph with every BatchNorm running statistic temporarily zero. In training mode
- * those statistics only enter the update `(1-m)·running + m·batch`, which is baked into the
- * compiled session as a constant; with zeros there, the update output is exactly the batch's
- * share `m·batch`, and applyBatchNormUpdates folds it into the current value after each run.
+ * Folds each running-statistic update of `b`'s network into the statistic, in the order the
+ * calls were made (a network used three times in one step updates its statistics three times,
+ * as in PyTorch); the rule is the layer's own (BatchNorm2d).
  */
-export function buildWithZeroStats<T>(nets: readonly Module[], build: () => T): T {
-  const saved: [Parameter, Float32Array][] = [];
-  for (const net of nets) {
-    for (const m of net.modules()) {
-      if (!(m instanceof BatchNorm2d)) continue;
-      for (const p of [m.runningMean, m.runningVar]) {
-        saved.push([p, p.f32]);
-        p.data = new Float32Array(p.f32.length);
-      }
-    }
-  }
-  try {
-    return build();
-  } finally {
-    for (const [p, d] of saved) p.data = d;
-  }
-}
-
-/**
- * running ← (1-m)·running + share for each batch-norm call, in the order the calls were made
- * (a network used three times in one step updates its statistics three times, as in PyTorch),
- * and num_batches_tracked + 1 per call.
- */
-export function applyBatchNormUpdates(b: Bound, results: Results): void {
-  const updates = b.ctx.updates;
-  if (updates.length === 0) return;
-  const owner = new Map<Parameter, BatchNorm2d>();
-  for (const m of b.net.modules())
-    if (m instanceof BatchNorm2d) owner.set(m.runningMean, m).set(m.runningVar, m);
-  updates.forEach((u, i) => {
-    const bn = owner.get(u.param);
-    if (!bn)
-      throw new GraphError(
-        `${b.name}: a running-statistic update for a parameter outside its batch-norm layers`,
-      );
-    const m = bn.opts.momentum ?? 0.1;
-    const share = results[`bn.${b.name}.${i}`];
-    const r = u.param.f32;
-    for (let j = 0; j < r.length; j++) r[j] = (1 - m) * r[j] + share[j];
-    if (u.param === bn.runningMean) {
-      const t = bn.numBatchesTracked.data;
-      if (!(t instanceof BigInt64Array)) throw new GraphError(`${b.name}: num_batches_tracked is not int64`);
-      t[0] += 1n;
-    }
+export function applyStatUpdates(b: Bound, results: Results): void {
+  b.ctx.updates.forEach((u, i) => {
+    const key = stepNames.statShare(b.name, i);
+    const share = results[key];
+    if (!share) throw new GraphError(`no output ${key}`);
+    u.apply(share);
   });
 }
 
@@ -200,7 +163,7 @@ export class NetAdam {
   /**
    * Adam inside the session, for a network whose new weights the same session uses again
    * (pix2pix's G loss sees D after its step): from the gradient outputs `grads`
-   * (grad.<name>.<key>) and fed moments, the new weights as tensors (gradient-stopped: PyTorch
+   * (stepNames.grad) and fed moments, the new weights as tensors (gradient-stopped: PyTorch
    * holds them as leaves) and outputs for them and the moments, which `finishInGraph` stores.
    * float32, in the order of `step`'s SIMD kernel and PyTorch (ORT may fuse it differently: an
    * ulp of the update at most).
@@ -211,25 +174,25 @@ export class NetAdam {
   ): { weights: Map<Parameter, Tensor>; outputs: Record<string, Tensor> } {
     const { beta1, beta2, eps } = this.adam.constants(1);
     const g = b.ctx.graph;
-    const stepSize = g.input(`adam.${this.name}.step_size`, []);
-    const bc2 = g.input(`adam.${this.name}.bc2`, []);
+    const stepSize = g.input(stepNames.adamStepSize(this.name), []);
+    const bc2 = g.input(stepNames.adamBc2(this.name), []);
     const weights = new Map<Parameter, Tensor>();
     const outputs: Record<string, Tensor> = {};
     for (const [k, p] of this.params) {
       const x = b.ctx.inputs.get(p);
-      const gk = grads[`grad.${this.name}.${k}`];
+      const gk = grads[stepNames.grad(this.name, k)];
       if (!x || !gk)
         throw new GraphError(`${this.name}.${k}: no weight input or gradient for an in-graph Adam step`);
-      const m = F.add(F.mul(g.input(`adam.${this.name}.m.${k}`, p.shape), beta1), F.mul(gk, 1 - beta1));
+      const m = F.add(F.mul(g.input(stepNames.adam(this.name, 'm', k), p.shape), beta1), F.mul(gk, 1 - beta1));
       const v = F.add(
-        F.mul(g.input(`adam.${this.name}.v.${k}`, p.shape), beta2),
+        F.mul(g.input(stepNames.adam(this.name, 'v', k), p.shape), beta2),
         F.mul(F.mul(gk, 1 - beta2), gk),
       );
       const x1 = F.sub(x, F.div(F.mul(m, stepSize), F.add(F.div(F.sqrt(v), bc2), eps)));
       weights.set(p, stopGradient(x1));
-      outputs[`adam.${this.name}.x.${k}`] = x1;
-      outputs[`adam.${this.name}.m1.${k}`] = m;
-      outputs[`adam.${this.name}.v1.${k}`] = v;
+      outputs[stepNames.adam(this.name, 'x', k)] = x1;
+      outputs[stepNames.adam(this.name, 'm1', k)] = m;
+      outputs[stepNames.adam(this.name, 'v1', k)] = v;
     }
     return { weights, outputs };
   }
@@ -238,14 +201,14 @@ export class NetAdam {
   inGraphFeeds(): Record<string, Float32Array> {
     const { stepSize, bc2 } = this.adam.constants(this.adam.step + 1);
     const feeds: Record<string, Float32Array> = {
-      [`adam.${this.name}.step_size`]: Float32Array.of(stepSize),
-      [`adam.${this.name}.bc2`]: Float32Array.of(bc2),
+      [stepNames.adamStepSize(this.name)]: Float32Array.of(stepSize),
+      [stepNames.adamBc2(this.name)]: Float32Array.of(bc2),
     };
     let o = 0;
     for (const [k, p] of this.params) {
       const n = p.f32.length;
-      feeds[`adam.${this.name}.m.${k}`] = this.adam.m.subarray(o, o + n);
-      feeds[`adam.${this.name}.v.${k}`] = this.adam.v.subarray(o, o + n);
+      feeds[stepNames.adam(this.name, 'm', k)] = this.adam.m.subarray(o, o + n);
+      feeds[stepNames.adam(this.name, 'v', k)] = this.adam.v.subarray(o, o + n);
       o += n;
     }
     return feeds;
@@ -261,20 +224,20 @@ export class NetAdam {
     const gs: Float32Array[] = [];
     let o = 0;
     for (const [k, p] of this.params) {
-      p.f32.set(get(`adam.${this.name}.x.${k}`));
-      this.adam.m.set(get(`adam.${this.name}.m1.${k}`), o);
-      this.adam.v.set(get(`adam.${this.name}.v1.${k}`), o);
-      gs.push(get(`grad.${this.name}.${k}`));
+      p.f32.set(get(stepNames.adam(this.name, 'x', k)));
+      this.adam.m.set(get(stepNames.adam(this.name, 'm1', k)), o);
+      this.adam.v.set(get(stepNames.adam(this.name, 'v1', k)), o);
+      gs.push(get(stepNames.grad(this.name, k)));
       o += p.f32.length;
     }
     this.adam.begin();
     this.last = gs;
   }
 
-  /** One step from the gradients in `results` (outputs grad.<name>.<key>). */
+  /** One step from the gradients in `results` (outputs stepNames.grad). */
   step(results: Results): void {
     const gs = this.params.map(([k]) => {
-      const key = `grad.${this.name}.${k}`;
+      const key = stepNames.grad(this.name, k);
       const g = results[key];
       if (!g) throw new GraphError(`no gradient output ${key}`);
       return g;

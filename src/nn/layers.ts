@@ -124,9 +124,11 @@ function affine(ctx: Ctx, y: Tensor, w: Parameter | null, b: Parameter | null): 
 }
 
 /**
- * torch.nn.BatchNorm2d. In training it normalises with batch statistics and
- * emits the running-stat updates (momentum 0.1, unbiased variance) as extra
- * outputs; in eval it uses the running statistics.
+ * torch.nn.BatchNorm2d. In training it normalises with batch statistics and records the
+ * running-statistic updates (ctx.updates): the graph computes each batch's share m·batch
+ * (momentum m, 0.1 by default; unbiased variance) and `apply` completes PyTorch's rule
+ * running ← (1 − m)·running + m·batch on the stored value after the run, so a compiled
+ * session serves every step whatever the statistics are. In eval it uses the running statistics.
  */
 export class BatchNorm2d extends Module {
   readonly weight: Parameter;
@@ -156,11 +158,25 @@ export class BatchNorm2d extends Module {
     const { y, mean, variance } = F.normalize(x, [0, 2, 3], eps);
     const n = x.shape[0] * x.shape[2] * x.shape[3];
     const m = this.opts.momentum ?? 0.1;
-    const upd = (old: Parameter, stat: Tensor, scale: number): Tensor =>
-      F.add(F.mul(ctx.t(old), 1 - m), F.mul(F.reshape(stat, [c]), m * scale));
-    ctx.updates.push({ param: this.runningMean, value: upd(this.runningMean, mean, 1) });
-    ctx.updates.push({ param: this.runningVar, value: upd(this.runningVar, variance, n > 1 ? n / (n - 1) : 1) });
+    const update = (param: Parameter, stat: Tensor, unbias: number) => ({
+      param,
+      share: F.mul(F.reshape(stat, [c]), m * unbias),
+      apply: (share: Float32Array) => this.foldShare(param, share),
+    });
+    ctx.updates.push(update(this.runningMean, mean, 1), update(this.runningVar, variance, n > 1 ? n / (n - 1) : 1));
     return affine(ctx, y, this.weight, this.bias);
+  }
+
+  /** running ← (1 − m)·running + share, and num_batches_tracked + 1 once per call (with the mean). */
+  private foldShare(param: Parameter, share: Float32Array): void {
+    const m = this.opts.momentum ?? 0.1;
+    const r = param.f32;
+    if (share.length !== r.length) throw new GraphError(`BatchNorm2d: ${share.length} values for a ${r.length}-channel statistic`);
+    for (let j = 0; j < r.length; j++) r[j] = (1 - m) * r[j] + share[j];
+    if (param !== this.runningMean) return;
+    const t = this.numBatchesTracked.data;
+    if (!(t instanceof BigInt64Array)) throw new GraphError('BatchNorm2d: num_batches_tracked is not int64');
+    t[0] += 1n;
   }
 }
 

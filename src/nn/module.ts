@@ -129,14 +129,24 @@ export interface CtxOptions {
   root?: Module;
 }
 
+/**
+ * A running statistic's update from one call in training: `share` is what the batch adds (a
+ * graph output), `apply` folds its value into the statistic after the run (BatchNorm2d's rule).
+ */
+export interface StatUpdate {
+  readonly param: Parameter;
+  readonly share: Tensor;
+  apply(share: Float32Array): void;
+}
+
 /** Binds modules to one graph: parameters to tensors, dropout masks and running-stat updates to inputs/outputs. */
 export class Ctx {
   private bound = new Map<Parameter, Tensor>();
   private keys = new Map<Parameter, string>();
   readonly inputs = new Map<Parameter, Tensor>();
   readonly dropout: DropoutSite[] = [];
-  /** New values for buffers (BatchNorm running statistics in training). */
-  readonly updates: { param: Parameter; value: Tensor }[] = [];
+  /** Running-statistic updates (BatchNorm in training), in the order of the calls. */
+  readonly updates: StatUpdate[] = [];
 
   constructor(readonly graph: Graph, private readonly opts: CtxOptions = {}) {
     if (opts.root) for (const [k, p] of opts.root.namedTensors()) this.keys.set(p, k);
