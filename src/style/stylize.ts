@@ -34,6 +34,11 @@ export interface StyleReport {
   seconds: number;
   evaluations: number;
   seconds_per_evaluation: number;
+  /**
+   * The costs of the returned image (clamped to [0, 1], before --original-colors): one more
+   * evaluation after the optimisation, since the optimiser's last iterate may leave [0, 1].
+   * After an abort, the costs of the last iterate instead (no further work).
+   */
   final: CostValues;
   size: [number, number];
   weights: string;
@@ -103,6 +108,8 @@ async function run(
   let evalsDone = 0;
   let optSeconds = 0;
   let last: CostValues = { total: NaN, content: NaN, style: NaN, tv: NaN };
+  // The last scale's objective, to evaluate the returned image.
+  let evaluate: ((v: Float32Array) => Promise<CostValues>) | null = null;
   let size: [number, number] = [0, 0];
   const blendSum = s.styleBlendWeights.reduce((a, b) => a + b, 0);
 
@@ -155,6 +162,7 @@ async function run(
     const objective = contentPlan
       ? await tiledObjective(net, contentPlan, s.contentLayers, s.styleLayers)
       : await net.objective(h, w, s.contentLayers, s.styleLayers);
+    evaluate = (v) => objective(v, targets, coef);
     const f = async (v: Float32Array) => {
       const r = await objective(v, targets, coef);
       last = { total: r.total, content: r.content, style: r.style, tv: r.tv };
@@ -193,6 +201,10 @@ async function run(
   }
 
   let out = clampRaw(x!);
+  if (evaluate && !hooks.signal?.aborted) {
+    const r = await evaluate(out.data);
+    last = { total: r.total, content: r.content, style: r.style, tv: r.tv };
+  }
   if (s.originalColors) {
     out = originalColors(out, contentFull);
   }

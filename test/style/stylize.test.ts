@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { demoScene } from '../../src/images/index.js';
+import { demoScene, type RawImage } from '../../src/images/index.js';
+import { StyleNet } from '../../src/style/objective.js';
 import { stylize, scheduleIterations, autoStyleWeight, type StylizeOptions } from '../../src/style/stylize.js';
+import { loadVgg } from '../../src/style/vgg.js';
 import { resolveSettings, parseLayerWeights, StyleOptionError } from '../../src/style/options.js';
 
 const small = async () => ({
@@ -9,21 +11,58 @@ const small = async () => ({
   style: await demoScene('swirls', { width: 48, height: 36 }),
 });
 
-test('style transfer lowers the total cost and reports the costs it defines', async () => {
+/**
+ * J(G) of an image, composed here in float64 from its VGG features (a feature program, not the
+ * objective's graph) by the paper's formulas, with stylize's targets and normalisation: random
+ * weights normalise each layer by its target's mean square, and β is autoStyleWeight.
+ */
+async function independentTotal(image: RawImage, content: RawImage, style: RawImage, opts: StylizeOptions): Promise<number> {
+  const loaded = await loadVgg('random', 0);
+  const s = resolveSettings(opts, 1, loaded.random);
+  const net = new StyleNet(loaded.build(s.pooling), 'independent', { threads: 2 });
+  try {
+    const [h, w] = [image.height, image.width];
+    const feats = (img: RawImage, acts: readonly string[], grams: readonly string[]) => net.features(img.data, img.height, img.width, acts, grams);
+    const target = await feats(content, s.contentLayers, []);
+    const styleTarget = await feats(style, [], s.styleLayers);
+    const mine = await feats(image, [...s.contentLayers, ...s.styleLayers], s.styleLayers);
+    const sumSq = (a: Float32Array, b: Float32Array) => a.reduce((acc, v, i) => acc + (v - b[i]) ** 2, 0);
+    const meanSq = (a: Float32Array) => a.reduce((acc, v) => acc + v * v, 0) / a.length;
+    let contentCost = 0;
+    for (const l of s.contentLayers) {
+      const aC = target.acts.get(l)!;
+      contentCost += sumSq(mine.acts.get(l)!, aC) / (4 * aC.length) / (meanSq(aC) + 1e-12);
+    }
+    let styleCost = 0;
+    s.styleLayers.forEach((l, i) => {
+      const gS = styleTarget.grams.get(l)!;
+      const nC = Math.sqrt(gS.length);
+      const nHW = mine.acts.get(l)!.length / nC;
+      styleCost += (s.styleLayerWeights[i] * sumSq(mine.grams.get(l)!, gS)) / (4 * nC * nC * nHW * nHW) / (meanSq(gS) + 1e-12);
+    });
+    return s.contentWeight * contentCost + autoStyleWeight(h, w, true) * styleCost;
+  } finally {
+    await net.release();
+  }
+}
+
+test('style transfer lowers the total cost, and the reported cost is that of the image it returns', async () => {
   const { content, style } = await small();
   const costs: number[] = [];
-  const { image, report } = await stylize(
-    { content, styles: [style], size: 48, iterations: 15, weights: 'random', styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'] },
-    { onProgress: (p) => costs.push(p.total) },
-  );
+  const opts: StylizeOptions = { content, styles: [style], size: 48, iterations: 15, weights: 'random', styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'] };
+  const { image, report } = await stylize(opts, { onProgress: (p) => costs.push(p.total) });
   assert.equal(image.width, 48);
   assert.equal(image.height, 36);
   assert.equal(report.evaluations, 15);
   assert.equal(costs.length, 15);
   assert.ok(costs[14] < costs[0] * 0.5, `cost fell from ${costs[0]} to ${costs[14]}`);
   assert.ok(report.final.content > 0 && report.final.style > 0, 'both terms are active');
-  assert.ok(Math.abs(report.final.total - costs[14]) < 1e-12 * Math.max(1, costs[14]));
   for (const v of image.data) assert.ok(v >= 0 && v <= 1);
+  const want = await independentTotal(image, content, style, opts);
+  const err = Math.abs(report.final.total - want);
+  assert.ok(err < 1e-3 * want, `final total ${report.final.total} vs ${want} evaluated on the returned image`);
+  // The check tells images apart: the last iterate (before clamping to [0, 1]) is further off.
+  assert.ok(Math.abs(costs[14] - want) > 1e-3 * want, `the last iterate's cost ${costs[14]} is not told apart from ${want}`);
 });
 
 test('an abort keeps the last frame and says so', async () => {
