@@ -1,6 +1,6 @@
 /**
  * Engine vs PyTorch: every fixture in test/fixtures/engine (scripts/fixtures/engine.py)
- * is rebuilt with F.* and grad, run in ONNX Runtime, and its output, extra outputs and the
+ * is rebuilt with F.*, src/nn's layers (the norms) and grad, run in ONNX Runtime, and its output, extra outputs and the
  * gradients of L = sum(y * r) are compared with the float64 PyTorch reference.
  *
  * Tolerance: |actual - expected| ≤ atol + rtol·|expected|, by default atol 1e-5, rtol 1e-5
@@ -11,7 +11,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Graph, Program, grad, type Tensor } from '../../src/engine/index.js';
+import { F, Graph, Program, grad, type Results, type Tensor } from '../../src/engine/index.js';
+import { BatchNorm2d, Ctx, InstanceNorm2d, type Parameter } from '../../src/nn/index.js';
 import {
   FIXTURES_DIR,
   assertClose,
@@ -24,9 +25,19 @@ import {
 type Inputs = Record<string, Tensor>;
 type Outputs = Record<string, Tensor>;
 
+/**
+ * A case's graph outputs (names starting with '_' are fetched for `host` but not compared) and
+ * outputs computed on the host from the run's results (the layer rules applied after a run).
+ */
+interface Built {
+  outputs: Outputs;
+  host: (res: Results) => Record<string, Float32Array>;
+}
+
 interface Case {
   name: string;
-  build: (t: Inputs, opts: Record<string, Json>) => Outputs;
+  /** The fixture's `Fixture` is there for the values a layer keeps outside the graph (running statistics). */
+  build: (t: Inputs, opts: Record<string, Json>, fx: Fixture) => Outputs | Built;
   tol?: Tolerance;
   /** Inputs built as graph constants (ONNX initializers, as frozen weights are) instead of fed. */
   constants?: string[];
@@ -38,56 +49,55 @@ const DEFAULT_TOL: Tolerance = { atol: 1e-5, rtol: 1e-5 };
 // sums over every output pixel, so float32 accumulation leaves up to 1.5e-5 abs error.
 const BLOCK_TOL: Tolerance = { atol: 1e-4, rtol: 1e-5 };
 
-// ------------------------------------------------------------------ layer formulas
+// ------------------------------------------------------------------ src/nn layers
 
-/**
- * BatchNorm2d running-stat update in training mode, as PyTorch does it:
- * running ← (1 − momentum)·running + momentum·batch, where the batch variance enters
- * unbiased (× n/(n−1), n = N·H·W) although the normalisation itself uses the biased one.
- * `mean` and `biasedVar` are per-channel [C]. (Meant to move to src/nn with the BatchNorm layer.)
- */
-function updateRunningStats(
-  mean: Tensor,
-  biasedVar: Tensor,
-  runningMean: Tensor,
-  runningVar: Tensor,
-  count: number,
-  momentum: number,
-): { runningMean: Tensor; runningVar: Tensor } {
-  return {
-    runningMean: F.add(F.mul(runningMean, 1 - momentum), F.mul(mean, momentum)),
-    runningVar: F.add(F.mul(runningVar, 1 - momentum), F.mul(biasedVar, (momentum * count) / (count - 1))),
-  };
+/** Binds a module's parameters to the fixture's tensors (fed inputs, so their gradients are checked). */
+class FixtureCtx extends Ctx {
+  constructor(
+    graph: Graph,
+    private readonly bind: ReadonlyMap<Parameter, Tensor>,
+  ) {
+    super(graph);
+  }
+  override t(p: Parameter): Tensor {
+    return this.bind.get(p) ?? super.t(p);
+  }
 }
 
-/** BatchNorm2d in training mode: batch statistics over (N, H, W), affine, and updated running stats. */
+/** nn.InstanceNorm2d, affine when gamma and beta are given. */
+function instanceNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5): Tensor {
+  const m = new InstanceNorm2d(x.shape[1], { affine: gamma !== undefined, eps });
+  const bind = new Map<Parameter, Tensor>();
+  if (m.weight && gamma && m.bias && beta) bind.set(m.weight, gamma).set(m.bias, beta);
+  return m.forward(new FixtureCtx(x.graph, bind), x);
+}
+
+/**
+ * nn.BatchNorm2d in training: y from the graph, and the running statistics after the step by
+ * the layer's own rule (its statistic shares are graph outputs, folded in on the host) from
+ * the fixture's running statistics.
+ */
 function batchNorm2dTrain(
   x: Tensor,
   gamma: Tensor,
   beta: Tensor,
-  runningMean: Tensor,
-  runningVar: Tensor,
+  running: { mean: Float32Array; var: Float32Array },
   { momentum = 0.1, eps = 1e-5 } = {},
-): { y: Tensor; runningMean: Tensor; runningVar: Tensor } {
-  const [n, c, h, w] = x.shape;
-  const { y, mean, variance } = F.normalize(x, [0, 2, 3], eps);
-  const out = F.add(F.mul(y, F.reshape(gamma, [1, c, 1, 1])), F.reshape(beta, [1, c, 1, 1]));
-  const stats = updateRunningStats(
-    F.reshape(mean, [c]),
-    F.reshape(variance, [c]),
-    runningMean,
-    runningVar,
-    n * h * w,
-    momentum,
-  );
-  return { y: out, ...stats };
-}
-
-function instanceNorm(x: Tensor, gamma?: Tensor, beta?: Tensor, eps = 1e-5): Tensor {
-  const y = F.normalize(x, [2, 3], eps).y;
-  if (!gamma || !beta) return y;
-  const c = x.shape[1];
-  return F.add(F.mul(y, F.reshape(gamma, [1, c, 1, 1])), F.reshape(beta, [1, c, 1, 1]));
+): { y: Tensor; shares: Outputs; host: (res: Results) => Record<string, Float32Array> } {
+  const bn = new BatchNorm2d(x.shape[1], { momentum, eps });
+  bn.runningMean.data = Float32Array.from(running.mean);
+  bn.runningVar.data = Float32Array.from(running.var);
+  const ctx = new FixtureCtx(x.graph, new Map([[bn.weight, gamma], [bn.bias, beta]]));
+  const y = bn.forward(ctx, x);
+  const shares = Object.fromEntries(ctx.updates.map((u, i) => [`_share${i}`, u.share]));
+  return {
+    y,
+    shares,
+    host: (res) => {
+      ctx.updates.forEach((u, i) => u.apply(res[`_share${i}`]));
+      return { new_running_mean: bn.runningMean.f32, new_running_var: bn.runningVar.f32 };
+    },
+  };
 }
 
 /** PyTorch F.pad order (left, right, top, bottom) on NCHW. */
@@ -136,6 +146,8 @@ const poolOpts = (o: Record<string, Json>) => ({
 
 // ------------------------------------------------------------------ cases
 
+const runningOf = (fx: Fixture) => ({ mean: fx.f32('running_mean'), var: fx.f32('running_var') });
+
 const cases: Case[] = [];
 const names = (prefix: string, list: string[]) => list.map((s) => `${prefix}${s}`);
 
@@ -177,12 +189,9 @@ cases.push(
   },
   {
     name: 'batch_norm_train',
-    build: ({ x, gamma, beta, running_mean, running_var }, o) => {
-      const bn = batchNorm2dTrain(x, gamma, beta, running_mean, running_var, {
-        momentum: numOpt(o, 'momentum'),
-        eps: numOpt(o, 'eps'),
-      });
-      return { y: bn.y, new_running_mean: bn.runningMean, new_running_var: bn.runningVar };
+    build: ({ x, gamma, beta }, o, fx) => {
+      const bn = batchNorm2dTrain(x, gamma, beta, runningOf(fx), { momentum: numOpt(o, 'momentum'), eps: numOpt(o, 'eps') });
+      return { outputs: { y: bn.y, ...bn.shares }, host: bn.host };
     },
   },
 );
@@ -229,13 +238,10 @@ cases.push(
   {
     name: 'block_batch_norm',
     tol: BLOCK_TOL,
-    build: ({ x, w, gamma, beta, running_mean, running_var }, o) => {
+    build: ({ x, w, gamma, beta }, o, fx) => {
       const h = F.conv2d(x, w, null, { stride: 2, padding: 1 });
-      const bn = batchNorm2dTrain(h, gamma, beta, running_mean, running_var, {
-        momentum: numOpt(o, 'momentum'),
-        eps: numOpt(o, 'eps'),
-      });
-      return { y: F.leakyRelu(bn.y, 0.2), new_running_mean: bn.runningMean, new_running_var: bn.runningVar };
+      const bn = batchNorm2dTrain(h, gamma, beta, runningOf(fx), { momentum: numOpt(o, 'momentum'), eps: numOpt(o, 'eps') });
+      return { outputs: { y: F.leakyRelu(bn.y, 0.2), ...bn.shares }, host: bn.host };
     },
   },
   {
@@ -286,12 +292,9 @@ async function runCase(c: Case): Promise<string[]> {
   const fed = inputs.filter((k) => !c.constants?.includes(k));
   for (const k of inputs)
     t[k] = fed.includes(k) ? g.input(k, fx.shape(k)) : g.constant(fx.f32(k), fx.shape(k), k);
-  const built = c.build(t, (fx.meta.options ?? {}) as Record<string, Json>);
-  assert.deepEqual(
-    Object.keys(built).sort(),
-    [...outputs].sort(),
-    `${c.name}: built outputs differ from the fixture's`,
-  );
+  const made = c.build(t, (fx.meta.options ?? {}) as Record<string, Json>, fx);
+  const { outputs: built, host }: Built = isBuilt(made) ? made : { outputs: made, host: () => ({}) };
+  const compared = (ks: string[]) => ks.filter((k) => !k.startsWith('_'));
   const L = fx.meta.loss === 'y' ? built.y : F.reduceSum(F.mul(built.y, t.r));
   const grads = grad(
     L,
@@ -303,12 +306,24 @@ async function runCase(c: Case): Promise<string[]> {
   const p = await Program.create(fetch);
   try {
     const res = await p.run(Object.fromEntries(fed.map((k) => [k, fx.f32(k)])));
+    const fromHost = host(res);
+    assert.deepEqual(
+      [...compared(Object.keys(built)), ...Object.keys(fromHost)].sort(),
+      [...outputs].sort(),
+      `${c.name}: built outputs differ from the fixture's`,
+    );
     const tol = c.tol ?? DEFAULT_TOL;
     const lines: string[] = [];
-    for (const [k, tensor] of Object.entries(fetch)) {
-      assert.deepEqual([...tensor.shape], fx.shape(k), `${c.name} ${k}: shape`);
-      const s = assertClose(res[k], fx.f32(k), tol, `${c.name} ${k}`, fx.shape(k));
-      const scale = fx.f32(k).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const values: [string, Float32Array][] = [
+      ...compared(Object.keys(fetch)).map((k): [string, Float32Array] => {
+        assert.deepEqual([...fetch[k].shape], fx.shape(k), `${c.name} ${k}: shape`);
+        return [k, res[k]];
+      }),
+      ...Object.entries(fromHost),
+    ];
+    for (const [k, v] of values) {
+      const s = assertClose(v, fx.f32(k), tol, `${c.name} ${k}`, fx.shape(k));
+      const scale = fx.f32(k).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
       lines.push(
         `${k}: max abs ${s.maxAbs.toExponential(1)}, max rel ${s.maxRel.toExponential(1)}, |ref| ≤ ${scale.toExponential(1)}, ratio ${s.ratio.toFixed(2)}`,
       );
@@ -317,6 +332,10 @@ async function runCase(c: Case): Promise<string[]> {
   } finally {
     await p.release();
   }
+}
+
+function isBuilt(b: Outputs | Built): b is Built {
+  return typeof (b as Built).host === 'function';
 }
 
 describe('engine parity with PyTorch fixtures', () => {

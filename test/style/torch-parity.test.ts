@@ -3,7 +3,7 @@
  * weights (written by the peer with --save-weights and read by our .pth reader), same
  * images, layers and weights, same L-BFGS budget. Runs only where Debian's PyTorch and
  * ../shared exist; skips cleanly elsewhere. The full 256 px / 100-evaluation bar is in
- * `npm run bench -- --quality`.
+ * `npm run bench:quality`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
