@@ -286,7 +286,7 @@ export function compile(outputs: Record<string, Tensor>, threads?: number): Prom
 /**
  * ORT never lets a graph output alias another tensor, so a Reshape into an output is a copy:
  * weight gradients come out of MatMuls as [K, C·kh·kw] (engine/lowering/conv_backprop_filter.ts) and were copied into
- * [K, C, kh, kw] outputs (pix2pix: 54M floats a step, ~60 ms of Reshape kernels at 1 thread).
+ * [K, C, kh, kw] outputs (for pix2pix a measurable part of a step; docs/performance.md).
  * Results are flat Float32Arrays and a Reshape keeps the order, so the output can be the
  * Reshape's input.
  */

@@ -23,9 +23,9 @@ function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
   for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
 }
 /**
- * y += alpha·x, then returns z·y: one pass instead of two over vectors of 0.15-2.4 MB. The
- * two-loop recursion alternates exactly these, and at 512 px with a long history it is
- * memory-bound (~1 ms per pass). Same float32 stores and summation order as axpy then dot.
+ * y += alpha·x, then returns z·y: one pass instead of two, as the two-loop recursion alternates
+ * exactly these and is memory-bound at large sizes (docs/performance.md). Same float32 stores
+ * and summation order as axpy then dot.
  */
 function axpyDot(alpha: number, x: Float32Array, y: Float32Array, z: Float32Array): number {
   let s = 0;
@@ -37,7 +37,7 @@ function axpyDot(alpha: number, x: Float32Array, y: Float32Array, z: Float32Arra
 }
 
 // The loops live in small functions: inside the (async) optimiser they ran several times
-// slower, 12 ms per step at 256 px instead of ~3.
+// slower (docs/performance.md).
 function negate(g: Float32Array): Float32Array {
   const q = new Float32Array(g.length);
   for (let i = 0; i < q.length; i++) q[i] = -g[i];

@@ -40,10 +40,9 @@ export function vggFeatures(vgg: VGG19Features, g: Graph, image: Tensor, layers:
 }
 
 /**
- * Compiles a program run on every evaluation. Without ORT's memory pattern: 1 GB less at
- * 512 px, same speed (see RuntimeOptions). ORT's first run takes ~30% longer (allocations,
- * first touches); one run on zeros here keeps that out of the optimisation (the PyTorch
- * reference also warms up untimed).
+ * Compiles a program run on every evaluation, without ORT's memory pattern (less memory at the
+ * same speed), and runs it once on zeros: ORT's first run is slower (allocations, first
+ * touches), and the PyTorch reference also warms up untimed (docs/performance.md).
  */
 export async function compileWarm(outputs: Record<string, Tensor>, runtime: SessionOptions = {}): Promise<Program> {
   const p = await Program.create(outputs, { ...runtime, allowConstantOutputs: true, memPattern: false });
@@ -87,8 +86,8 @@ export function objectiveGraph(
 
 /**
  * The lowering policy of feature programs, run a few times per scale: direct convolutions, as
- * Winograd's transformed filters would hold 4x the filters in memory (~200 MB to conv5_1) in
- * each of them for little gain.
+ * Winograd's transformed filters would hold 4x the filters in memory in each of them for little
+ * gain (docs/performance.md).
  */
 export const FEATURES_POLICY: LoweringPolicy = withPolicy({ convAlgorithm: 'direct' });
 

@@ -6,8 +6,8 @@
  * Ops that keep this layout between Winograd convolutions (ReLU, 2x2 average pooling) look
  * through a FromBlocks producer (`blockedSource`) and return FromBlocks of their blocked result,
  * so that a chain conv-relu-conv-pool-conv converts layouts only where a plain NCHW tensor is
- * really consumed (a cost, a direct conv, an output); ORT runs SpaceToDepth/DepthToSpace
- * single-threaded at about 0.7 ms per 3 MB, a few percent of a Winograd conv each.
+ * really consumed (a cost, a direct conv, an output): ORT runs SpaceToDepth/DepthToSpace
+ * single-threaded, a few percent of a Winograd conv each (docs/performance.md).
  * Every op producing a blocked tensor keeps the positions outside H x W at zero.
  */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';

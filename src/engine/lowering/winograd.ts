@@ -12,14 +12,8 @@
  *
  * Every transform is a MatMul with a small constant from the left over a leading axis (ORT runs
  * those multi-threaded), the shifts are one Pad each on a quarter of the data, and there is no
- * Transpose. Measured (ORT 1.30, Zen 4, 2 threads, CPU ms; direct = ORT's NCHWc Conv):
- *   256->256 at 48x64 (3.6 GFLOP): direct 34-37, this 17-19 including SpaceToDepth and
- *   DepthToSpace in and out (0.7 ms each, which the blocked layout mostly avoids); one thread
- *   per node: products 10.5, transforms ~4 (MatMuls), Concat+Pad ~1.5. Relative RMS error vs
- *   a float64 reference 1-2.3e-6 (direct float32 conv ~1e-7).
- *   Tried and dropped: strided Slice gathers of the tiles + MatMuls, 21-24; a dense 6x6
- *   stride-4 Conv as the input transform, as fast as the MatMuls but its [C, ξν, T] result
- *   needs a Transpose; one Kronecker (Aᵀ⊗Aᵀ) MatMul for the output transform, no faster.
+ * Transpose: about twice as fast as ORT's Conv from 128 channels up, at ~1e-6 relative error
+ * (measurements and the forms tried: docs/performance.md).
  */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';
 import { int, ints, str, type Emitter } from '../onnx.js';
@@ -119,9 +113,8 @@ export function emitWinogradBlocked(
   });
   const v = reshape(op('MatMul', [BT, reshape(d2, [n, n, c * t])]), [n * n, c, t]);
   // U = G w Gᵀ per filter as one product of the frozen filters with (G ⊗ G)ᵀ [9, 36]: ORT folds
-  // it into an initializer when the session is created (so the model carries only the filters,
-  // 52 MB for VGG-19 to conv5_1 instead of 413 MB); two batched 6x3 products instead took ORT
-  // seconds to fold.
+  // it into an initializer when the session is created, so the model carries only the filters
+  // (two batched 6x3 products took ORT seconds to fold; docs/performance.md).
   const uflat = op('MatMul', [reshape(w, [k * c, 9]), e.constF32(T4.GGt, [9, n * n], 'winograd4_3_GxG_T')]);
   const u = reshape(op('Transpose', [uflat], { perm: ints([1, 0]) }), [n * n, k, c]);
   const mm = op('MatMul', [u, v]);

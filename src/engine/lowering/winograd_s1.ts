@@ -18,10 +18,7 @@
  *
  * The stride-2 4x4 convs reduce to 2x2 stride-1 ones on the space-to-depth input (4C channels),
  * and this construction then gives F(3x3, 2x2) or F(4x4, 2x2): measured slower than ORT's
- * direct Conv at the U-Net's shapes (1 thread, CPU ms, fwd / fwd-less dx+dw: 64->128 at 128²
- * direct 13 / 35, F(3,2) 24 / 46, F(4,2) 20.5 / 45; 256->512 at 32² direct 12 / 28, F(3,2)
- * 30 / 156: 2.25-2.56x fewer products do not pay for the transforms of 4C-channel tiles and,
- * with few tiles, of the [K, 4C] filters), so it is not used there.
+ * direct Conv at the U-Net's shapes (docs/performance.md), so it is not used there.
  */
 import { GraphError, type Tensor } from '../graph.js';
 import { add } from '../ops/elementwise.js';
@@ -44,9 +41,8 @@ export function filterTransform(w: Tensor, t: WinogradTransforms): Tensor {
   const [k, c] = w.shape;
   const { n, r } = t;
   // The constant times wᵀ: ORT fuses the Transpose into a GEMM (transB) whose [n², K, C] result
-  // the products use as it is, and transposed (Uᵀ @ dM) by a transA fusion. Computing
-  // (w · (G ⊗ G)ᵀ)ᵀ instead left ORT a [K, C, n²] -> [n², C, K] Transpose, ~80-100 ms at
-  // 256->512 (1 thread), for a GEMM only 16 deep either way.
+  // the products use as it is, and transposed (Uᵀ @ dM) by a transA fusion; (w · (G ⊗ G)ᵀ)ᵀ
+  // instead left ORT a slow [K, C, n²] -> [n², C, K] Transpose (docs/performance.md).
   const wt = transpose(reshape(w, [k * c, r * r]), [1, 0]);
   const gg = sharedConstant(w.graph, `winograd${t.m}_${r}_GxG`, [n * n, r * r], () => t.GG);
   u = reshape(matmul(gg, wt), [n * n, k, c]);

@@ -22,10 +22,7 @@
  * and Adds backwards, and ORT fuses the [C, 36, T] -> [36, C, T] Transpose into the products
  * (FusedMatMul transBatch; dV takes one back for the ConvTranspose). The tile output placement
  * stays a MatMul and DepthToSpace (a stride-4 ConvTranspose instead would need M transposed to
- * [K, 36, T] first, measured no faster). Per resnet block (two 256->256 convs at 64x64, with
- * InstanceNorm, ReLU and reflection padding), forward and all gradients, 1 thread, CPU ms:
- * tiles from the blocked layout 148-156, this 138-142, with the padding as the ReflectPad op
- * (reflect_pad.ts, which nn's ReflectionPad2d emits) 133-137.
+ * [K, 36, T] first, measured no faster; docs/performance.md has the per-block figures).
  */
 import type { Tensor } from '../graph.js';
 import { add } from '../ops/elementwise.js';
