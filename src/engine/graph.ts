@@ -94,6 +94,13 @@ export interface Node extends NodeOf<unknown> {
   vjp(grads: readonly (Tensor | null)[], needs: readonly boolean[], F: OpsApi): (Tensor | null)[];
 }
 
+/**
+ * A rewrite of the nodes one op type would build: given the inputs and attributes, the tensors
+ * to use instead, or null to build the node as asked. Lowerings register these on a graph
+ * (lowering/blocked_layout.ts keeps ops in the Winograd convolutions' blocked layout).
+ */
+export type Rewrite = (inputs: readonly Tensor[], attrs: unknown) => Tensor[] | null;
+
 export interface GraphOptions {
   /** Which lowerings the ops choose (policy.ts); `defaultPolicy` when left out. */
   policy?: LoweringPolicy;
@@ -106,6 +113,7 @@ export class Graph {
   private scalars = new Map<string, Tensor>();
   /** Read by the ops when they choose a lowering; fixed for the graph's life. */
   readonly policy: LoweringPolicy;
+  private rewrites = new Map<string, Rewrite[]>();
 
   constructor(opts: GraphOptions = {}) {
     this.policy = opts.policy ?? defaultPolicy;
@@ -155,12 +163,22 @@ export class Graph {
     }
   }
 
-  /** Creates a node; used by the op modules, not by models. */
+  /** Registers a rewrite for nodes of `type` built from now on (once per function). */
+  addRewrite(type: string, rewrite: Rewrite): void {
+    const list = this.rewrites.get(type) ?? [];
+    if (!list.includes(rewrite)) this.rewrites.set(type, [...list, rewrite]);
+  }
+
+  /** Creates a node (or what a registered rewrite puts in its place); used by the op modules, not by models. */
   apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
     for (const [i, t] of inputs.entries()) {
       if (t.graph !== this) throw new GraphError(`${op.type}: input ${i} belongs to another graph`);
     }
     const specs = op.infer(inputs, attrs);
+    for (const rewrite of this.rewrites.get(op.type) ?? []) {
+      const replaced = rewrite(inputs, attrs);
+      if (replaced) return replaced;
+    }
     const id = this.nextId++;
     const label = [...this.scopes, `${op.type}_${id}`].join('.');
     const outputs: Tensor[] = [];

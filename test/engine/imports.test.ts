@@ -117,3 +117,11 @@ test('nothing outside src/cli imports src/cli (except the listed files, being re
     .sort();
   assert.deepEqual(offenders, [...CLI_IMPORT_ALLOWED].sort());
 });
+
+test('ReLU and pooling know nothing of the blocked Winograd layout (a rewrite in lowering/ keeps it)', () => {
+  const g = importGraph();
+  for (const f of ['engine/ops/elementwise.ts', 'engine/ops/pool.ts']) {
+    const lowering = (g.get(f) ?? []).filter((d) => d.startsWith(path.join('engine', 'lowering')));
+    assert.deepEqual(lowering, [], `${f} imports ${lowering.join(', ')}`);
+  }
+});

@@ -3,11 +3,10 @@
  * x [1, C, H, W], xb [4, 4, C, th, tw] with xb[p, q, c, i, j] = x[0, c, 4i+p, 4j+q], zero where
  * 4i+p >= H or 4j+q >= W (th = ceil(H/4), tw = ceil(W/4)).
  *
- * Ops that keep this layout between Winograd convolutions (ReLU, 2x2 average pooling) look
- * through a FromBlocks producer (`blockedSource`) and return FromBlocks of their blocked result,
- * so that a chain conv-relu-conv-pool-conv converts layouts only where a plain NCHW tensor is
- * really consumed (a cost, a direct conv, an output): ORT runs SpaceToDepth/DepthToSpace
- * single-threaded, a few percent of a Winograd conv each (docs/performance.md).
+ * blocked_layout.ts keeps ReLU and 2x2 average pooling in this layout between Winograd
+ * convolutions, so layouts convert only where a plain NCHW tensor is really consumed: ORT runs
+ * SpaceToDepth/DepthToSpace single-threaded, a few percent of a Winograd conv each
+ * (docs/performance.md).
  * Every op producing a blocked tensor keeps the positions outside H x W at zero.
  */
 import { GraphError, type OpDef, type Tensor } from '../graph.js';

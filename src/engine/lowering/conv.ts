@@ -15,6 +15,7 @@ import { convAttrs, convDirect, convTransposeDirect, flipTranspose, type ConvAtt
 import { both } from '../ops/pairs.js';
 import { concat, slice } from '../ops/shape.js';
 import { fromBlocks, toBlocks } from './blocks.js';
+import { useBlockedLayout } from './blocked_layout.js';
 import { convWeightGradLowered } from './conv_backprop_filter.js';
 import { winogradBlocked } from './winograd.js';
 import { winogradConvS1 } from './winograd_s1.js';
@@ -35,6 +36,7 @@ function winogradConv(x: Tensor, w: Tensor, b: Tensor | null, a: ConvAttrs, opts
   }
   if (s3 && blocked && (policy.convAlgorithm === 'winograd' || blockedWinogradApplies(policy, s3))) {
     const [h, wd] = x.shape.slice(2);
+    useBlockedLayout(x.graph);
     return fromBlocks(winogradBlocked(toBlocks(x), w, b, h, wd), h, wd);
   }
   // Only 'auto' gets here: 'winograd' returned or threw above.

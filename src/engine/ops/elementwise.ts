@@ -4,7 +4,6 @@
  */
 import { GraphError, fmtShape, type DType, type OpDef, type Tensor } from '../graph.js';
 import { float } from '../onnx.js';
-import { blockedSource, fromBlocks } from '../lowering/blocks.js';
 import { broadcastShapes } from './broadcast.js';
 
 export type Operand = Tensor | number;
@@ -97,12 +96,7 @@ export const exp = (x: Tensor): Tensor => x.graph.apply(ExpOp, [x], 0)[0];
 export const log = (x: Tensor): Tensor => x.graph.apply(LogOp, [x], 0)[0];
 export const abs = (x: Tensor): Tensor => x.graph.apply(AbsOp, [x], 0)[0];
 export const sign = (x: Tensor): Tensor => x.graph.apply(SignOp, [x], 0)[0];
-/** On a tensor converted from the blocked layout (lowering/blocks.ts), ReLU stays in that layout. */
-export const relu = (x: Tensor): Tensor => {
-  const xb = blockedSource(x);
-  if (xb) return fromBlocks(relu(xb), x.shape[2], x.shape[3]);
-  return x.graph.apply(ReluOp, [x], 0)[0];
-};
+export const relu = (x: Tensor): Tensor => x.graph.apply(ReluOp, [x], 0)[0];
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => x.graph.apply(LeakyReluDiff, [x], alpha)[0];
 export const tanh = (x: Tensor): Tensor => x.graph.apply(TanhOp, [x], 0)[0];
 export const sigmoid = (x: Tensor): Tensor => x.graph.apply(SigmoidOp, [x], 0)[0];

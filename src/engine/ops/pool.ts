@@ -6,11 +6,7 @@
  */
 import { GraphError, sizeOf, type NodeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
 import { int, ints, str, type Attr, type Emitter } from '../onnx.js';
-import { BLOCK, blockedSource, fromBlocks } from '../lowering/blocks.js';
-import { both, pair } from './pairs.js';
-import { sharedConstant } from '../lowering/shared_constants.js';
-import { matmul } from './matmul.js';
-import { reshape, transpose } from './shape.js';
+import { pair } from './pairs.js';
 
 export interface Pool2dOptions {
   kernel: number | [number, number];
@@ -20,7 +16,7 @@ export interface Pool2dOptions {
   /** AveragePool only: count padded zeros in the divisor (PyTorch's default). */
   countIncludePad?: boolean;
 }
-interface PoolAttrs {
+export interface PoolAttrs {
   kernel: [number, number];
   stride: [number, number];
   padding: [number, number];
@@ -165,27 +161,5 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   return x.graph.apply(MaxPoolOp, [x], attrsOf(opts))[0];
 }
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
-  const a = attrsOf(opts);
-  const xb = blockedSource(x);
-  const [h, w] = x.shape.slice(2);
-  if (xb && both(a.kernel, 2) && both(a.stride, 2) && both(a.padding, 0) && h % (2 * BLOCK) === 0 && w % (2 * BLOCK) === 0) {
-    return fromBlocks(avgPool2x2Blocked(xb), h / 2, w / 2);
-  }
-  return x.graph.apply(AvgPoolOp, [x], a)[0];
-}
-
-/**
- * 2x2 average pooling of a blocked image whose sides are multiples of 8, staying blocked
- * (lowering/blocks.ts): each 4x4 block pools to 2x2 (two MatMuls with a constant [2, 4] averaging
- * matrix), then pairs of neighbouring blocks interleave into the 4x4 blocks of the half-size
- * image (one Transpose of the pooled quarter). Its gradient is the adjoint of each step.
- */
-function avgPool2x2Blocked(xb: Tensor): Tensor {
-  const [, , c, th, tw] = xb.shape;
-  const pm = sharedConstant(xb.graph, 'avgpool_block_matrix', [2, BLOCK], () => Float32Array.from([0.5, 0.5, 0, 0, 0, 0, 0.5, 0.5]));
-  const rows = matmul(pm, reshape(xb, [BLOCK, BLOCK * c * th * tw])); // [p2, q·C·T]
-  const cols = matmul(pm, reshape(rows, [2, BLOCK, c * th * tw])); // [p2, q2, C·T]
-  // Pooled pixel (2i + p2, 2j + q2) of block (i, j) is at (4I + 2hi + p2, 4J + 2hj + q2) with i = 2I + hi.
-  const split = reshape(cols, [2, 2, c, th / 2, 2, tw / 2, 2]); // [p2, q2, C, I, hi, J, hj]
-  return reshape(transpose(split, [4, 0, 6, 1, 2, 3, 5]), [BLOCK, BLOCK, c, th / 2, tw / 2]);
+  return x.graph.apply(AvgPoolOp, [x], attrsOf(opts))[0];
 }
