@@ -1,7 +1,7 @@
 /**
- * The import graph of src/: no cycles (a module must be able to load before the modules that
- * use it; cycles also hide which layer owns what), and the library does not depend on its
- * command line (src/cli). Type-only imports are left out: TypeScript erases them.
+ * The engine's layering, from the import graph of src/ (type-only imports left out: TypeScript
+ * erases them): the ops do not know the lowerings' layouts. test/architecture.test.ts checks
+ * the whole of src/ for cycles and for imports of src/cli.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,12 +10,6 @@ import { test } from 'node:test';
 import ts from 'typescript';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
-
-/**
- * Files outside src/cli that still import src/cli. TODO(#11): src/gan/options.ts imports
- * src/cli/args.ts; the option schemas on main remove it, and this list must then be empty.
- */
-export const CLI_IMPORT_ALLOWED: readonly string[] = ['gan/options.ts'];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -63,60 +57,6 @@ export function importGraph(root = SRC): Map<string, string[]> {
   }
   return g;
 }
-
-/** Every strongly connected component with more than one file (or a file importing itself). */
-export function cycles(g: ReadonlyMap<string, readonly string[]>): string[][] {
-  // Tarjan's algorithm.
-  let index = 0;
-  const idx = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const on = new Set<string>();
-  const out: string[][] = [];
-  const visit = (v: string): void => {
-    idx.set(v, index);
-    low.set(v, index++);
-    stack.push(v);
-    on.add(v);
-    for (const w of g.get(v) ?? []) {
-      if (!idx.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
-    }
-    if (low.get(v) === idx.get(v)) {
-      const comp: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        on.delete(w);
-        comp.push(w);
-      } while (w !== v);
-      if (comp.length > 1 || (g.get(v) ?? []).includes(v)) out.push(comp.sort());
-    }
-  };
-  for (const v of g.keys()) if (!idx.has(v)) visit(v);
-  return out;
-}
-
-test('the cycle finder finds a cycle and passes a DAG (so the test below can fail)', () => {
-  assert.deepEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c']]);
-  assert.deepEqual(cycles(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', []]])), []);
-  assert.deepEqual(runtimeImports('x.ts', "import type { A } from './a.js';\nimport { type B } from './b.js';\nimport { C } from './c.js';\nexport * from './d.js';"), ['./c.js', './d.js']);
-});
-
-test('src/ has no import cycles', () => {
-  const found = cycles(importGraph());
-  assert.deepEqual(found, [], `import cycles in src/:\n${found.map((c) => c.join(' <-> ')).join('\n')}`);
-});
-
-test('nothing outside src/cli imports src/cli (except the listed files, being removed)', () => {
-  const offenders = [...importGraph()]
-    .filter(([f, deps]) => !f.startsWith(`cli${path.sep}`) && deps.some((d) => d.startsWith(`cli${path.sep}`)))
-    .map(([f]) => f)
-    .sort();
-  assert.deepEqual(offenders, [...CLI_IMPORT_ALLOWED].sort());
-});
 
 test('ReLU and pooling know nothing of the blocked Winograd layout (a rewrite in lowering/ keeps it)', () => {
   const g = importGraph();
