@@ -18,7 +18,8 @@ const small = async () => ({
  */
 async function independentTotal(image: RawImage, content: RawImage, style: RawImage, opts: StylizeOptions): Promise<number> {
   const loaded = await loadVgg('random', 0);
-  const s = resolveSettings(opts, 1, loaded.random);
+  const { content: _content, styles: _styles, ...options } = opts;
+  const s = resolveSettings(options, 1, loaded.random);
   const net = new StyleNet(loaded.build(s.pooling), 'independent', { threads: 2 });
   try {
     const [h, w] = [image.height, image.width];
