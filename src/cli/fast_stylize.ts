@@ -5,6 +5,7 @@ import { saveImage } from '../images/index.js';
 import {
   FAST_STYLIZE_DEFAULTS,
   FastError,
+  assertWritableDir,
   checkContentOptions,
   isVideoFile,
   loadContent,
@@ -15,6 +16,7 @@ import {
   type FastStylizeOptions,
   type VideoResult,
 } from '../fast/index.js';
+
 import { Opts, UsageError, helpText, parseArgs, type OptSpec } from './args.js';
 import { fmtNum, progressBar } from './progress.js';
 
@@ -100,15 +102,7 @@ function plan(inputs: readonly string[], files: readonly string[], output: strin
 
 /** Fails early, before any model is loaded or downloaded, when the outputs cannot be written. */
 function checkWritable(jobs: readonly { dest: string }[]): void {
-  for (const dir of new Set(jobs.map((j) => path.dirname(path.resolve(j.dest))))) {
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      fs.accessSync(dir, fs.constants.W_OK);
-    } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM' ? 'permission denied' : (e as Error).message;
-      throw new FastError(`cannot write to ${dir}: ${why}`);
-    }
-  }
+  for (const dir of new Set(jobs.map((j) => path.dirname(path.resolve(j.dest))))) assertWritableDir(dir, true);
 }
 
 interface Written {

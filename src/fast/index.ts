@@ -8,6 +8,7 @@
  *   await model.release();
  */
 export { FastError } from './errors.js';
+export { assertWritableDir } from './files.js';
 export { loadFastModel, TransformerNetModel, OnnxImageModel, type FastModel, type LoadFastModelOptions, type ValueRange } from './model.js';
 export { loadContent, stylizeImage, scaledSize, checkContentOptions, type ContentOptions } from './stylize.js';
 export { stylizeVideo, isVideoFile, VIDEO_EXTENSIONS, type VideoOptions, type VideoProgress, type VideoResult } from './video.js';
