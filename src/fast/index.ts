@@ -14,4 +14,3 @@ export { loadContent, stylizeImage, scaledSize, checkContentOptions, type Conten
 export { stylizeVideo, isVideoFile, VIDEO_EXTENSIONS, type VideoOptions, type VideoProgress, type VideoResult } from './video.js';
 export { probeVideo, missingBinary, type FfmpegPaths, type VideoInfo } from './ffmpeg.js';
 export { TemporalSmoother, FlickerMeter, meanAbsDiff, SMOOTHING_TAU } from './smoothing.js';
-export { FAST_STYLIZE_DEFAULTS, type FastStylizeOptions } from './options.js';
