@@ -86,7 +86,9 @@ export async function fastStylizeCommand(argv: string[]): Promise<number> {
 
   const ctrl = new AbortController();
   const onSigint = (): void => ctrl.abort();
+  // SIGTERM too (kill, timeout, service managers): the temporary video is removed either way.
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   let model: FastModel | null = null;
   const written: Written[] = [];
   const say = (msg: string): void => {
@@ -140,6 +142,7 @@ export async function fastStylizeCommand(argv: string[]): Promise<number> {
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
     await model?.release();
   }
   if (json) process.stdout.write(`${JSON.stringify({ model: model.source, description: model.description, outputs: written })}\n`);
