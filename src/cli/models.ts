@@ -62,7 +62,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       const w = Math.max(...models.map((m) => m.name.length)) + 2;
       process.stdout.write(`${'name'.padEnd(w)}${'size'.padStart(9)}  cached  ${'network'.padEnd(26)}aliases\n`);
       for (const m of models) {
-        const arch = m.arch ? (m.arch.kind === 'vgg19' ? 'vgg19 features' : `${m.arch.netG} ${m.arch.norm}`) : '?';
+        const arch = m.arch ? ('netG' in m.arch ? `${m.arch.netG} ${m.arch.norm}` : `${m.arch.kind} features`) : '?';
         process.stdout.write(
           `${m.name.padEnd(w)}${fmtBytes(m.sizeBytes).padStart(9)}  ${(m.cached ? 'yes' : 'no').padEnd(6)}  ${arch.padEnd(26)}${m.aliases.join(', ')}\n`,
         );
