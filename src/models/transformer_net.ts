@@ -208,5 +208,5 @@ export function loadTransformerNet(sd: ReadonlyMap<string, TensorValue>, source 
 
 /** 'full', 'half' or the channel count, for messages. */
 export function widthName(channels: number): string {
-  return channels === 32 ? 'full' : channels === 16 ? 'half' : `${channels} channels`;
+  return channels === 32 ? 'full' : channels === 16 ? 'half' : `${channels}-channel`;
 }
