@@ -146,8 +146,7 @@ export class FastTrainStep {
     const y = T.call(x, 'transformer');
     const featuresY = this.vgg.extract(vggCtx, normalizeBatch(y), STYLE_LAYERS);
     const featuresX = this.vgg.extract(vggCtx, normalizeBatch(x), [CONTENT_LAYER]);
-    let content = featureReconstructionLoss(featuresY.get(CONTENT_LAYER)!, featuresX.get(CONTENT_LAYER)!);
-    content = g.scope('loss', () => F.mul(content, contentWeight * contentScale));
+    const content = F.mul(featureReconstructionLoss(featuresY.get(CONTENT_LAYER)!, featuresX.get(CONTENT_LAYER)!), contentWeight * contentScale);
     const gramS = STYLE_LAYERS.map((_, i) => g.input(`gram_style.${i}`, this.targets.shapes[i]));
     const gramY = STYLE_LAYERS.map((l) => gramMatrix(featuresY.get(l)!));
     const style = F.mul(styleReconstructionLoss(gramY, gramS, styleScales), styleWeight);
