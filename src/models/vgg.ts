@@ -43,7 +43,8 @@ export function vggLayerIndex(arch: VggArch, name: string): number {
   return i;
 }
 
-export type Pooling = 'max' | 'avg';
+export const POOLINGS = ['max', 'avg'] as const;
+export type Pooling = (typeof POOLINGS)[number];
 
 export class VGGFeatures extends Module {
   readonly features: Sequential;
