@@ -17,7 +17,7 @@ export { FAST_STYLIZE_DEFAULTS, type FastStylizeOptions } from './options.js';
 
 // Training (branch fast-train): `await trainFast({ dataset, styleImage, saveModelDir, width: 'half' })`.
 export { trainFast, type FastTrainHooks, type FastTrainProgress, type FastTrainResult, type FastLogEntry } from './train.js';
-export { FAST_TRAIN_DEFAULTS, FastTrainError, resolveFastTrainOptions, type FastTrainOptions, type FastTrainInput } from './train_options.js';
+export { FastTrainError, resolveFastTrainOptions, type FastTrainOptions, type FastTrainInput } from './train_options.js';
 export { FastTrainStep, styleTargets, CONTENT_LAYER, STYLE_LAYERS, type LossWeights, type StyleTargets, type FastLosses } from './train_step.js';
 export { normalizeBatch, gramMatrix, mseLoss, featureReconstructionLoss, styleReconstructionLoss } from './losses.js';
 export { loadLossNetwork, type LossNetwork } from './loss_network.js';

@@ -36,7 +36,7 @@ test('fast train: empty dataset, unreadable style image, unwritable save folder'
 test('fast train: usage errors and help', async () => {
   const r = await runCli(['fast', 'train', '--dataset', data]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /--style-image is required/);
+  assert.match(r.stderr, /missing --style-image, --save-model-dir/);
   const h = await runCli(['fast', 'train', '--help']);
   assert.equal(h.code, 0);
   for (const flag of ['--content-weight', '--style-weight', '--checkpoint-interval', '--vgg', '--width', '--iterations']) assert.ok(h.stdout.includes(flag), flag);

@@ -3,10 +3,12 @@ import type { Command } from '../command.js';
 import { cycleganTestCommand, cycleganTrainCommand, combineCommand, pix2pixTestCommand, pix2pixTrainCommand, translateCommand } from './gan.js';
 import { demoCommand, exploreCommand, styleCommand } from './style.js';
 import { exportCommand, modelsCommand } from './weights.js';
+import { fastTrainCommand } from './fast_train.js';
 
 export { styleCommand, exploreCommand, demoCommand } from './style.js';
 export { cycleganTrainCommand, cycleganTestCommand, pix2pixTrainCommand, pix2pixTestCommand, translateCommand, combineCommand } from './gan.js';
 export { modelsCommand, exportCommand } from './weights.js';
+export { fastTrainCommand } from './fast_train.js';
 
 /** In the order the CLI reference lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -19,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   pix2pixTrainCommand,
   pix2pixTestCommand,
   combineCommand,
+  fastTrainCommand,
   modelsCommand,
   exportCommand,
 ];
