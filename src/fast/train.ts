@@ -267,7 +267,11 @@ export async function trainFast(input: FastTrainInput, hooks: FastTrainHooks = {
           ...toRaw(samples, 255).map((image) => ({ image, label: 'input' })),
           ...toRaw(ev.y, 255).map((image) => ({ image, label: `step ${done}` })),
         ];
-        const png = await contactSheetPng(items, { columns: samples.shape[0], cellSize: Math.min(256, o.imageSize), title: `held back: content ${ev.losses.content.toPrecision(4)}, style ${ev.losses.style.toPrecision(4)}` });
+        const png = await contactSheetPng(items, {
+          columns: samples.shape[0],
+          cellSize: Math.max(128, Math.min(256, o.imageSize)),
+          title: `step ${done}: content ${ev.losses.content.toPrecision(3)}, style ${ev.losses.style.toPrecision(3)}`,
+        });
         await writeFileAtomic(path.join(ckptDir, `samples_step_${done}.png`), png);
       }
       log(`checkpoint at step ${done}: held-back content ${ev.losses.content.toPrecision(4)}, style ${ev.losses.style.toPrecision(4)} (untrained: ${before.content.toPrecision(4)}, ${before.style.toPrecision(4)})`);
