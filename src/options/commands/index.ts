@@ -3,11 +3,13 @@ import type { Command } from '../command.js';
 import { cycleganTestCommand, cycleganTrainCommand, combineCommand, pix2pixTestCommand, pix2pixTrainCommand, translateCommand } from './gan.js';
 import { demoCommand, exploreCommand, styleCommand } from './style.js';
 import { exportCommand, modelsCommand } from './weights.js';
+import { fastStylizeCommand } from './fast.js';
 import { fastTrainCommand } from './fast_train.js';
 
 export { styleCommand, exploreCommand, demoCommand } from './style.js';
 export { cycleganTrainCommand, cycleganTestCommand, pix2pixTrainCommand, pix2pixTestCommand, translateCommand, combineCommand } from './gan.js';
 export { modelsCommand, exportCommand } from './weights.js';
+export { fastStylizeCommand } from './fast.js';
 export { fastTrainCommand } from './fast_train.js';
 
 /** In the order the CLI reference lists them. */
@@ -21,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   pix2pixTrainCommand,
   pix2pixTestCommand,
   combineCommand,
+  fastStylizeCommand,
   fastTrainCommand,
   modelsCommand,
   exportCommand,
