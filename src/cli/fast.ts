@@ -3,6 +3,8 @@ import { UsageError } from '../options/errors.js';
 
 const SUBCOMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[]) => Promise<number>> }> = {
   stylize: { help: 'INPUT... --model NAME|FILE.pth|FILE.onnx -o OUT: pictures, folders and videos', run: async () => (await import('./fast_stylize.js')).fastStylizeCommand },
+  // fast train (branch fast-train)
+  train: { help: '--dataset DIR --style-image FILE --save-model-dir DIR: train a TransformerNet for one style', run: async () => (await import('./fast_train.js')).fastTrainCommand },
 };
 
 export async function fastCommand(argv: string[]): Promise<number> {

@@ -106,7 +106,8 @@ export async function modelsCommand(argv: string[]): Promise<number> {
 function archLabel(a: Architecture): string {
   switch (a.kind) {
     case 'vgg19':
-      return 'vgg19 features';
+    case 'vgg16':
+      return `${a.kind} features`;
     case 'transformer_net':
       return `TransformerNet ${a.width}`;
     case 'onnx_image':

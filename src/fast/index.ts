@@ -14,3 +14,10 @@ export { loadContent, stylizeImage, scaledSize, checkContentOptions, type Conten
 export { stylizeVideo, isVideoFile, VIDEO_EXTENSIONS, type VideoOptions, type VideoProgress, type VideoResult } from './video.js';
 export { probeVideo, missingBinary, type FfmpegPaths, type VideoInfo } from './ffmpeg.js';
 export { TemporalSmoother, FlickerMeter, meanAbsDiff, SMOOTHING_TAU } from './smoothing.js';
+
+// Training (branch fast-train): `await trainFast({ dataset, styleImage, saveModelDir, width: 'half' })`.
+export { trainFast, type FastTrainHooks, type FastTrainProgress, type FastTrainResult, type FastLogEntry } from './train.js';
+export { FastTrainError, resolveFastTrainOptions, type FastTrainOptions, type FastTrainInput } from './train_options.js';
+export { FastTrainStep, styleTargets, CONTENT_LAYER, STYLE_LAYERS, type LossWeights, type StyleTargets, type FastLosses } from './train_step.js';
+export { normalizeBatch, gramMatrix, mseLoss, featureReconstructionLoss, styleReconstructionLoss } from './losses.js';
+export { loadLossNetwork, type LossNetwork } from './loss_network.js';

@@ -4,11 +4,13 @@ import { cycleganTestCommand, cycleganTrainCommand, combineCommand, pix2pixTestC
 import { demoCommand, exploreCommand, styleCommand } from './style.js';
 import { exportCommand, modelsCommand } from './weights.js';
 import { fastStylizeCommand } from './fast.js';
+import { fastTrainCommand } from './fast_train.js';
 
 export { styleCommand, exploreCommand, demoCommand } from './style.js';
 export { cycleganTrainCommand, cycleganTestCommand, pix2pixTrainCommand, pix2pixTestCommand, translateCommand, combineCommand } from './gan.js';
 export { modelsCommand, exportCommand } from './weights.js';
 export { fastStylizeCommand } from './fast.js';
+export { fastTrainCommand } from './fast_train.js';
 
 /** In the order the CLI reference lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -22,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   pix2pixTestCommand,
   combineCommand,
   fastStylizeCommand,
+  fastTrainCommand,
   modelsCommand,
   exportCommand,
 ];

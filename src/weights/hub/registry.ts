@@ -24,7 +24,8 @@ export interface GeneratorArch {
 }
 
 export interface Vgg19Arch {
-  kind: 'vgg19';
+  /** torchvision's VGG features (the classifier is never read). */
+  kind: 'vgg19' | 'vgg16';
 }
 
 /** pytorch/examples' TransformerNet (fast style transfer), input and output RGB in 0-255. */
@@ -197,6 +198,20 @@ export const REGISTRY: readonly HubEntry[] = [
     description: 'torchvision VGG-19 (ImageNet), for neural style transfer',
     inTorchHub: true,
     probe: { key: 'features.0.weight', shape: [64, 3, 3, 3] },
+  },
+  {
+    name: 'vgg16',
+    aliases: ['vgg16-397923af'],
+    url: 'https://download.pytorch.org/models/vgg16-397923af.pth',
+    fileName: 'vgg16-397923af.pth',
+    cacheSubdir: 'torchvision',
+    sha256Prefix: '397923af',
+    approxBytes: 553_433_881,
+    arch: { kind: 'vgg16' },
+    description: 'torchvision VGG-16 (ImageNet), the loss network of fast style transfer',
+    inTorchHub: true,
+    // conv4_1: in VGG-19 index 17 is a ReLU, so this tells the two apart.
+    probe: { key: 'features.17.weight', shape: [512, 256, 3, 3] },
   },
   ...zoo('cyclegan', CYCLEGAN, PIX2PIX),
   ...zoo('pix2pix', PIX2PIX, CYCLEGAN),
