@@ -61,7 +61,7 @@ let runNo = 0;
 async function runBatch(concurrency: number, threads: number): Promise<Run> {
   const out = path.join(tmp, `out${runNo++}`);
   const jf = checkJobFile({ output: out, tasks: [{ style: { contents, styles: [style], options: { size: SIZE, iterations: ITERS, weights: 'random' } } }] }, tmp);
-  const ex = expandJobs(jf);
+  const ex = await expandJobs(jf);
   const w = await startWorker({ redis: redis.url, concurrency, threads });
   // The worker forks its sandboxed processes on the first jobs and keeps them: their start-up
   // (module load, ONNX Runtime) counts in the first jobs' 'in worker' time.

@@ -4,12 +4,14 @@
  * same files.
  */
 import fs from 'node:fs';
-import { loadImage, saveImage } from '../images/index.js';
+import path from 'node:path';
+import { loadImage, saveImage, type RawImage } from '../images/index.js';
 import { stylize } from '../style/stylize.js';
 import { Translator, resolveGenerator } from '../gan/translate.js';
 import type { NormType } from '../models/norm_layer.js';
 import { toStylize, type FlagValues } from './task_options.js';
-import type { JobSpec, TranslateJob } from './expand.js';
+import { isDone, type JobSpec } from './expand.js';
+import { decodeFrames, joinChunks, writeChunk } from './video.js';
 
 export interface JobContext {
   threads?: number;
@@ -34,7 +36,7 @@ export async function runJob(job: JobSpec, ctx: JobContext = {}): Promise<JobRes
   const t0 = performance.now();
   const log = ctx.log ?? (() => undefined);
   const done = (written: boolean): JobResult => ({ id: job.id, output: job.output, written, seconds: (performance.now() - t0) / 1000 });
-  if (fs.existsSync(job.output)) {
+  if (isDone(job)) {
     log(`exists: ${job.output}`);
     return done(false);
   }
@@ -49,31 +51,55 @@ export async function runJob(job: JobSpec, ctx: JobContext = {}): Promise<JobRes
       await saveImage(image, job.output, { mkdirs: true });
       break;
     }
-    case 'translate': {
-      const tr = await translator(job, ctx.threads);
-      const out = await tr.translate(await loadImage(job.input), job.input);
+    case 'translate':
+    case 'fast': {
+      const frame = await frameFunction(job.kind, job.model, job.options, ctx.threads);
+      const out = await frame(await loadImage(job.input), job.input);
       if (ctx.signal?.aborted) throw new JobAbortedError('stopped');
       await saveImage(out, job.output, { mkdirs: true });
       break;
     }
-    case 'fast':
-      throw new Error('fast tasks are not available in this build');
+    case 'chunk': {
+      const frame = await frameFunction(job.of, job.model, job.options, ctx.threads);
+      const frames = await decodeFrames(job.input, job.video, job.start, job.count);
+      const out: RawImage[] = [];
+      for (const [i, f] of frames.entries()) {
+        if (ctx.signal?.aborted) throw new JobAbortedError('stopped');
+        out.push(await frame(f, `${job.input} frame ${job.start + i}`));
+      }
+      await writeChunk(job.output, out, job.video.rate);
+      break;
+    }
+    case 'assemble': {
+      const missing = job.chunks.filter((c) => !fs.existsSync(c));
+      if (missing.length) throw new Error(`${missing.length} of ${job.chunks.length} chunks missing (first: ${missing[0]})`);
+      await joinChunks(job.chunks, job.input, job.output, job.video.rate);
+      // The chunks have served; a second delivery of this job finds the video and stops above.
+      fs.rmSync(path.dirname(job.chunks[0]), { recursive: true, force: true });
+      break;
+    }
   }
   log(`wrote ${job.output}`);
   return done(true);
 }
 
-// A worker process serves many jobs of one model: the generator is read and compiled once.
-const translators = new Map<string, Promise<Translator>>();
-function translator(job: TranslateJob, threads: number | undefined): Promise<Translator> {
-  const key = JSON.stringify([job.model, job.options, threads]);
-  let t = translators.get(key);
+type FrameFunction = (img: RawImage, name: string) => Promise<RawImage>;
+
+// A worker process serves many jobs of one model: the network is read and compiled once.
+const models = new Map<string, Promise<FrameFunction>>();
+function frameFunction(kind: 'translate' | 'fast', model: string, options: FlagValues, threads: number | undefined): Promise<FrameFunction> {
+  const key = JSON.stringify([kind, model, options, threads]);
+  let t = models.get(key);
   if (!t) {
-    t = makeTranslator(job.model, job.options, threads);
-    translators.set(key, t);
-    t.catch(() => translators.delete(key));
+    t = kind === 'translate' ? makeTranslator(model, options, threads).then((tr) => (img, name) => tr.translate(img, name)) : makeFast(model, options, threads);
+    models.set(key, t);
+    t.catch(() => models.delete(key));
   }
   return t;
+}
+
+async function makeFast(_model: string, _options: FlagValues, _threads: number | undefined): Promise<FrameFunction> {
+  throw new Error('fast tasks are not available in this build');
 }
 
 async function makeTranslator(model: string, o: FlagValues, threads: number | undefined): Promise<Translator> {

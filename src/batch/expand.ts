@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FlagValues } from './task_options.js';
 import { JobFileError, type JobFile, type Task } from './jobfile.js';
+import { chunkRanges, probeVideo, type VideoInfo } from './video.js';
 
 export const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?|gif|bmp|avif)$/i;
 export const VIDEO_EXT = /\.(mp4|mov|mkv|webm|avi|m4v)$/i;
@@ -21,6 +22,8 @@ interface JobBase {
   /** Index of the task in the job file. */
   task: number;
   options: FlagValues;
+  /** Ids of jobs that must be done first (a video's chunks before its assembly). */
+  after?: string[];
 }
 export interface StyleJob extends JobBase {
   kind: 'style';
@@ -40,7 +43,28 @@ export interface FastJob extends JobBase {
   input: string;
   model: string;
 }
-export type JobSpec = StyleJob | TranslateJob | FastJob;
+/** Frames [start, start + count) of a video through a translate or fast model, to a lossless chunk. */
+export interface ChunkJob extends JobBase {
+  kind: 'chunk';
+  of: 'translate' | 'fast';
+  input: string;
+  model: string;
+  start: number;
+  count: number;
+  video: VideoInfo;
+  /** The assembled video: once it exists, the chunk is not needed. */
+  final: string;
+}
+/** A video's chunks joined in order, with its audio. */
+export interface AssembleJob extends JobBase {
+  kind: 'assemble';
+  of: 'translate' | 'fast';
+  input: string;
+  model: string;
+  chunks: string[];
+  video: VideoInfo;
+}
+export type JobSpec = StyleJob | TranslateJob | FastJob | ChunkJob | AssembleJob;
 
 /** What the results page needs to lay a task out. */
 export interface TaskLayout {
@@ -111,13 +135,13 @@ function modelKey(model: string): string {
   return path.isAbsolute(model) ? `sha256:${fileDigest(model)}` : model;
 }
 
-export function expandJobs(jf: JobFile): Expanded {
+export async function expandJobs(jf: JobFile): Promise<Expanded> {
   const jobs = new Map<string, JobSpec>();
   const layout: TaskLayout[] = [];
   const add = (j: JobSpec) => {
     if (!jobs.has(j.id)) jobs.set(j.id, j);
   };
-  jf.tasks.forEach((t, task) => {
+  for (const [task, t] of jf.tasks.entries()) {
     const where = `tasks[${task}].${t.kind}`;
     if (t.kind === 'style') {
       const contents = listInputs(t.contents, false, `${where}.contents`);
@@ -131,20 +155,43 @@ export function expandJobs(jf: JobFile): Expanded {
         }),
       );
     } else {
-      const inputs = listInputs(t.inputs, t.kind === 'fast', `${where}.inputs`);
+      const inputs = listInputs(t.inputs, true, `${where}.inputs`);
       layout.push({ kind: t.kind, rows: inputs.map((f) => path.basename(f)), cols: [t.model] });
       for (const input of inputs) {
         const id = shortHash({ kind: t.kind, input: fileDigest(input), model: modelKey(t.model), options: t.options });
-        const ext = VIDEO_EXT.test(input) ? '.mp4' : '.png';
-        const output = path.join(jf.output, t.kind, `${stem(input)}__${stem(t.model)}.${id}${ext}`);
-        add({ kind: t.kind, id, output, task, options: t.options, input, model: t.model });
+        const base = { task, options: t.options, input, model: t.model };
+        if (!VIDEO_EXT.test(input)) {
+          add({ kind: t.kind, id, output: path.join(jf.output, t.kind, `${stem(input)}__${stem(t.model)}.${id}.png`), ...base });
+          continue;
+        }
+        let video: VideoInfo;
+        try {
+          video = await probeVideo(input);
+        } catch (e) {
+          throw new JobFileError(`${where}.inputs: ${(e as Error).message}`);
+        }
+        // Chunks hold intermediate frames; their names carry the video's id and their range.
+        const chunkDir = path.join(jf.output, t.kind, '.chunks', id);
+        const output = path.join(jf.output, t.kind, `${stem(input)}__${stem(t.model)}.${id}.mp4`);
+        const chunks = chunkRanges(video.frames, jf.chunkFrames).map(([start, count]): ChunkJob => ({
+          kind: 'chunk', of: t.kind, id: `${id}-${start}`, output: path.join(chunkDir, `${String(start).padStart(8, '0')}.mkv`), start, count, video, final: output, ...base,
+        }));
+        chunks.forEach(add);
+        add({ kind: 'assemble', of: t.kind, id, output, chunks: chunks.map((c) => c.output), after: chunks.map((c) => c.id), video, ...base });
       }
     }
-  });
+  }
   return { jobs: [...jobs.values()], layout };
+}
+
+/** Whether a job's work is already on disk (a chunk's also once its video is assembled). */
+export function isDone(j: JobSpec): boolean {
+  return fs.existsSync(j.output) || (j.kind === 'chunk' && fs.existsSync(j.final));
 }
 
 /** A short label for logs and progress. */
 export function jobLabel(j: JobSpec): string {
-  return j.kind === 'style' ? `${path.basename(j.content)} x ${path.basename(j.style)}` : `${path.basename(j.input)} (${path.basename(j.model)})`;
+  if (j.kind === 'style') return `${path.basename(j.content)} x ${path.basename(j.style)}`;
+  const what = j.kind === 'chunk' ? ` frames ${j.start}..${j.start + j.count - 1}` : j.kind === 'assemble' ? ' assembly' : '';
+  return `${path.basename(j.input)}${what} (${path.basename(j.model)})`;
 }

@@ -39,9 +39,11 @@ export interface JobFile {
   tasks: Task[];
   /** Tries per job on the queue (1 = no retry). */
   attempts: number;
+  /** Frames per chunk of a video: the unit a worker takes. */
+  chunkFrames: number;
 }
 
-const TOP_KEYS = new Set(['output', 'tasks', 'attempts']);
+const TOP_KEYS = new Set(['output', 'tasks', 'attempts', 'chunkFrames']);
 const TASK_FIELDS: Record<Task['kind'], { lists: string[]; strings: string[] }> = {
   style: { lists: ['contents', 'styles'], strings: [] },
   translate: { lists: ['inputs'], strings: ['model'] },
@@ -82,9 +84,11 @@ export function checkJobFile(doc: unknown, baseDir: string, file = ''): JobFile 
   if (typeof doc.output !== 'string' || doc.output === '') throw new JobFileError('output: must be a folder name');
   const attempts = doc.attempts ?? 3;
   if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1) throw new JobFileError(`attempts: must be a whole number ≥ 1, got ${JSON.stringify(attempts)}`);
+  const chunkFrames = doc.chunkFrames ?? 120;
+  if (typeof chunkFrames !== 'number' || !Number.isInteger(chunkFrames) || chunkFrames < 1) throw new JobFileError(`chunkFrames: must be a whole number ≥ 1, got ${JSON.stringify(chunkFrames)}`);
   if (!Array.isArray(doc.tasks) || doc.tasks.length === 0) throw new JobFileError('tasks: must be a non-empty list');
   const tasks = doc.tasks.map((t: unknown, i: number) => checkTask(t, `tasks[${i}]`, baseDir));
-  return { file, output: path.resolve(baseDir, doc.output), tasks, attempts };
+  return { file, output: path.resolve(baseDir, doc.output), tasks, attempts, chunkFrames };
 }
 
 function checkTask(t: unknown, where: string, baseDir: string): Task {

@@ -4,11 +4,10 @@
  * re-run resumes where it stopped.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobSpec } from './expand.js';
+import { isDone, type JobSpec } from './expand.js';
 import type { JobResult } from './execute.js';
 
 export type ToChild = { type: 'run'; job: JobSpec; threads?: number } | { type: 'stop' };
@@ -69,7 +68,7 @@ export function splitThreads(workers: number, threads?: number): number {
 
 export async function runLocal(jobs: readonly JobSpec[], opts: LocalOptions = {}): Promise<LocalSummary> {
   const t0 = performance.now();
-  const pending = jobs.filter((j) => !fs.existsSync(j.output));
+  const pending = jobs.filter((j) => !isDone(j));
   const summary: LocalSummary = { total: jobs.length, skipped: jobs.length - pending.length, done: [], failed: [], interrupted: false, seconds: 0 };
   const nWorkers = Math.max(1, Math.min(opts.workers ?? 1, pending.length));
   const threads = splitThreads(nWorkers, opts.threads);
@@ -82,8 +81,33 @@ export async function runLocal(jobs: readonly JobSpec[], opts: LocalOptions = {}
     stopping = true;
     summary.interrupted = true;
     for (const c of children) if (c.connected) c.send({ type: 'stop' } satisfies ToChild);
+    wakeIdle();
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  // A job waits for the jobs in its `after` (a video's chunks); one whose prerequisite failed fails.
+  const finishedOk = new Set(jobs.filter((j) => !pending.includes(j)).map((j) => j.id));
+  const failedIds = new Set<string>();
+  const idle: (() => void)[] = [];
+  let running = 0;
+  const fail = (job: JobSpec, error: string) => {
+    failedIds.add(job.id);
+    summary.failed.push({ job, error });
+    emit({ type: 'failed', job, error });
+  };
+  const take = (): JobSpec | undefined => {
+    for (;;) {
+      const blocked = pending.find((j) => j.after?.some((a) => failedIds.has(a)));
+      if (!blocked) break;
+      pending.splice(pending.indexOf(blocked), 1);
+      fail(blocked, `not run: ${blocked.after!.filter((a) => failedIds.has(a)).length} job(s) it needs failed`);
+    }
+    const i = pending.findIndex((j) => (j.after ?? []).every((a) => finishedOk.has(a)));
+    return i < 0 ? undefined : pending.splice(i, 1)[0];
+  };
+  const wakeIdle = () => {
+    for (const w of idle.splice(0)) w();
+  };
 
   const startWorker = (index: number): Promise<void> =>
     new Promise((resolve) => {
@@ -91,36 +115,46 @@ export async function runLocal(jobs: readonly JobSpec[], opts: LocalOptions = {}
       children.add(child);
       let current: JobSpec | undefined;
       const next = () => {
-        current = stopping ? undefined : pending.shift();
+        current = stopping ? undefined : take();
         if (!current) {
+          // Nothing runnable now, but running jobs may unblock some: wait for them.
+          if (!stopping && pending.length && running > 0) {
+            idle.push(next);
+            return;
+          }
           child.disconnect();
+          wakeIdle();
           return;
         }
+        running++;
         emit({ type: 'start', job: current, worker: index });
         child.send({ type: 'run', job: current, threads } satisfies ToChild);
+      };
+      const finish = () => {
+        running--;
+        wakeIdle();
+        next();
       };
       child.on('message', (m: FromChild) => {
         if (m.type === 'ready') next();
         else if (m.type === 'log') emit({ type: 'log', job: byId.get(m.id)!, line: m.line });
         else if (m.type === 'done') {
           summary.done.push(m.result);
+          finishedOk.add(current!.id);
           emit({ type: 'done', job: current!, result: m.result });
-          next();
+          finish();
         } else if (m.type === 'failed') {
-          if (!m.aborted) {
-            summary.failed.push({ job: current!, error: m.error });
-            emit({ type: 'failed', job: current!, error: m.error });
-          }
-          next();
+          if (!m.aborted) fail(current!, m.error);
+          finish();
         }
       });
       child.on('exit', (code, signal) => {
         children.delete(child);
         if (current && !stopping) {
           // Died mid-job (out of memory, killed): that job fails, the others go on in a new process.
-          const error = `worker process exited (${signal ?? code}) while running this job`;
-          summary.failed.push({ job: current, error });
-          emit({ type: 'failed', job: current, error });
+          running--;
+          fail(current, `worker process exited (${signal ?? code}) while running this job`);
+          wakeIdle();
           if (pending.length) {
             void startWorker(index).then(resolve);
             return;

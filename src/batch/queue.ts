@@ -10,7 +10,7 @@
  * instead of after it. BullMQ priorities stop at 2^21 - 1: past about two million jobs on one
  * Redis the level must be reset (`FLUSH` of the key with an empty queue).
  */
-import { Queue, type Job, type JobState } from 'bullmq';
+import { FlowProducer, Queue, type Job, type JobState } from 'bullmq';
 import { Redis } from 'ioredis';
 import { shortHash, type Expanded, type JobSpec } from './expand.js';
 import type { JobResult } from './execute.js';
@@ -92,25 +92,37 @@ export async function submitBatch(
   const manifest: BatchManifest = { ...ex, ...meta, id, attempts: retry.attempts, submitted: new Date().toISOString() };
   const r = redisClient(url);
   const q = openQueue(url);
+  const flows = new FlowProducer({ connection: connection(url) });
   try {
     await r.set(KEY.batch(id), JSON.stringify(manifest));
     await r.zadd(KEY.batches, Date.now(), id);
     await r.del(KEY.cancelled(id));
     const level = Number((await r.get(KEY.level)) ?? 0);
-    await q.addBulk(
-      ex.jobs.map((spec, k) => ({
-        name: spec.kind,
-        data: { batch: id, spec },
-        opts: {
-          jobId: jobKey(id, spec),
-          priority: Math.min(MAX_PRIORITY, level + 1 + k),
-          attempts: retry.attempts,
-          backoff: { type: 'exponential', delay: retry.backoffMs ?? 2000 },
-        },
-      })),
-    );
+    const node = (spec: JobSpec, k: number) => ({
+      name: spec.kind,
+      queueName: QUEUE_NAME,
+      data: { batch: id, spec },
+      opts: {
+        jobId: jobKey(id, spec),
+        priority: Math.min(MAX_PRIORITY, level + 1 + k),
+        attempts: retry.attempts,
+        backoff: { type: 'exponential', delay: retry.backoffMs ?? 2000 },
+        // A chunk that fails for good fails its video's assembly instead of leaving it waiting.
+        failParentOnFailure: true,
+      },
+    });
+    const index = new Map(ex.jobs.map((j, k) => [j.id, k]));
+    const byId = new Map(ex.jobs.map((j) => [j.id, j]));
+    const inFlow = new Set(ex.jobs.flatMap((j) => j.after ?? []));
+    // Plain jobs in one round trip; a video as a BullMQ flow: its assembly the parent of its
+    // chunks, run when they have all completed.
+    await q.addBulk(ex.jobs.filter((j) => !j.after && !inFlow.has(j.id)).map((j) => node(j, index.get(j.id)!)));
+    for (const parent of ex.jobs.filter((j) => j.after)) {
+      await flows.add({ ...node(parent, index.get(parent.id)!), children: parent.after!.map((c) => node(byId.get(c)!, index.get(c)!)) });
+    }
   } finally {
     await q.close();
+    await flows.close();
     r.disconnect();
   }
   return manifest;

@@ -41,7 +41,8 @@ export function renderResults(r: ResultsInput, width = 192): string {
   const out = r.output;
   const sections: string[] = [];
   r.layout.forEach((t, task) => {
-    const mine = r.jobs.filter((j) => j.spec.task === task);
+    // A video's chunks are steps towards its assembly, which stands for it on the page.
+    const mine = r.jobs.filter((j) => j.spec.task === task && j.spec.kind !== 'chunk');
     const counts = { done: 0, failed: 0, pending: 0 };
     for (const j of mine) counts[j.state]++;
     const head = `<h3>task ${task + 1}: ${t.kind} — ${counts.done} done, ${counts.failed} failed${counts.pending ? `, ${counts.pending} pending` : ''}</h3>`;

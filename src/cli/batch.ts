@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { readJobFile, JobFileError } from '../batch/jobfile.js';
-import { expandJobs, jobLabel, type Expanded } from '../batch/expand.js';
+import { expandJobs, isDone, jobLabel, type Expanded } from '../batch/expand.js';
 import { runLocal } from '../batch/local.js';
 import { writeResults, type JobOutcome } from '../batch/results.js';
 import { batchStatus, cancelBatch, submitBatch, waitBatch, RedisUnavailableError, type BatchStatus } from '../batch/queue.js';
@@ -64,10 +64,10 @@ const WORKER_OPTIONS: OptSpec[] = [
 ];
 const WORKER_USAGE = 'ai-art worker --redis URL [--concurrency N] [--threads N]';
 
-function loadJobs(file: string): { jf: ReturnType<typeof readJobFile>; ex: Expanded } {
+async function loadJobs(file: string): Promise<{ jf: ReturnType<typeof readJobFile>; ex: Expanded }> {
   const jf = readJobFile(file);
   try {
-    return { jf, ex: expandJobs(jf) };
+    return { jf, ex: await expandJobs(jf) };
   } catch (e) {
     if (e instanceof JobFileError) throw new JobFileError(`${file}: ${e.message}`);
     throw e;
@@ -115,7 +115,7 @@ async function sub(name: string, argv: string[]): Promise<number> {
 
   if (name === 'run' || name === 'submit') {
     if (!arg) throw new UsageError(`usage: ${spec.usage}`);
-    const { jf, ex } = loadJobs(arg);
+    const { jf, ex } = await loadJobs(arg);
     if (name === 'submit') {
       const url = needRedis(o, spec.usage);
       const m = await submitBatch(url, ex, { output: jf.output, jobFile: jf.file }, { attempts: o.num('attempts') ?? jf.attempts, backoffMs: o.num('backoff') });
@@ -134,7 +134,7 @@ async function sub(name: string, argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     // Outputs already there are counted as finished from the start (a resumed run).
-    const skipped = ex.jobs.filter((j) => fs.existsSync(j.output)).length;
+    const skipped = ex.jobs.filter(isDone).length;
     let finished = 0;
     const errors = new Map<string, string>();
     try {
@@ -177,7 +177,7 @@ async function sub(name: string, argv: string[]): Promise<number> {
             interrupted: summary.interrupted,
             seconds: summary.seconds,
             index,
-            outputs: ex.jobs.map((j) => j.output),
+            outputs: ex.jobs.filter((j) => j.kind !== 'chunk').map((j) => j.output),
           })}\n`,
         );
       }

@@ -22,12 +22,12 @@ const write = (name: string, text: string) => {
 };
 const style = (options: unknown) => ({ output: 'out', tasks: [{ style: { contents: ['a.png', 'photos/'], styles: ['starry.png'], options } }] });
 
-test('JSON and YAML give the same jobs; relative paths resolve against the job file', () => {
+test('JSON and YAML give the same jobs; relative paths resolve against the job file', async () => {
   const json = readJobFile(write('job.json', JSON.stringify(style({ size: 32, iterations: 5, 'content-weight': 2 }))));
   const yaml = readJobFile(write('job.yaml', 'output: out\ntasks:\n  - style:\n      contents: [a.png, photos/]\n      styles: starry.png\n      options: {size: 32, iterations: 5, contentWeight: 2}\n'));
   assert.equal(json.output, path.join(dir, 'out'));
-  const a = expandJobs(json);
-  const b = expandJobs(yaml);
+  const a = await expandJobs(json);
+  const b = await expandJobs(yaml);
   assert.deepEqual(a, b);
   // a.png and the two images of photos/ (notes.txt ignored) by one style, in a stable order.
   assert.equal(a.jobs.length, 3);
@@ -39,18 +39,18 @@ test('JSON and YAML give the same jobs; relative paths resolve against the job f
   assert.equal(a.jobs[0].options['content-weight'], 2);
 });
 
-test('output names depend on the pixels and the options, not on how they are spelled', () => {
-  const base = expandJobs(checkJobFile(style({ size: 32 }), dir)).jobs;
-  const same = expandJobs(checkJobFile(style({ size: 32, iterations: 500, tvWeight: 0 }), dir)).jobs; // defaults written out
+test('output names depend on the pixels and the options, not on how they are spelled', async () => {
+  const base = (await expandJobs(checkJobFile(style({ size: 32 }), dir))).jobs;
+  const same = (await expandJobs(checkJobFile(style({ size: 32, iterations: 500, tvWeight: 0 }), dir))).jobs; // defaults written out
   assert.deepEqual(same.map((j) => j.output), base.map((j) => j.output));
-  const other = expandJobs(checkJobFile(style({ size: 32, seed: 1 }), dir)).jobs;
+  const other = (await expandJobs(checkJobFile(style({ size: 32, seed: 1 }), dir))).jobs;
   for (let i = 0; i < base.length; i++) assert.notEqual(other[i].output, base[i].output);
   // The same picture listed twice is one job.
   const dup = checkJobFile({ output: 'out', tasks: [{ style: { contents: ['a.png', 'a.png'], styles: ['starry.png'] } }] }, dir);
-  assert.equal(expandJobs(dup).jobs.length, 1);
+  assert.equal((await expandJobs(dup)).jobs.length, 1);
 });
 
-test('a malformed job file is refused with the entry and field named', () => {
+test('a malformed job file is refused with the entry and field named', async () => {
   const cases: [unknown, RegExp][] = [
     [style({ size: 8 }), /^tasks\[0\]\.style\.options\.size: must be an integer ≥ 16, got 8$/],
     [style({ size: 'big' }), /^tasks\[0\]\.style\.options\.size: must be a whole number, got 'big'$/],
@@ -73,8 +73,8 @@ test('a malformed job file is refused with the entry and field named', () => {
   assert.throws(() => readJobFile(write('bad.yaml', 'output: [unclosed\n')), /bad\.yaml: not valid YAML/);
 });
 
-test('the results page lays a style task out contents down, styles across, with failures and their error', () => {
-  const ex = expandJobs(checkJobFile(style({ size: 32 }), dir));
+test('the results page lays a style task out contents down, styles across, with failures and their error', async () => {
+  const ex = await expandJobs(checkJobFile(style({ size: 32 }), dir));
   const html = renderResults({
     title: 'batch',
     output: path.join(dir, 'out'),
