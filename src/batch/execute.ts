@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadImage, saveImage, type RawImage } from '../images/index.js';
+import { loadImage, resizeRaw, saveImage, sizeForLongestSide, type RawImage } from '../images/index.js';
+import { loadContent, loadFastModel, scaledSize, stylizeImage } from '../fast/index.js';
 import { stylize } from '../style/stylize.js';
 import { Translator, resolveGenerator } from '../gan/translate.js';
 import type { NormType } from '../models/norm_layer.js';
@@ -54,7 +55,9 @@ export async function runJob(job: JobSpec, ctx: JobContext = {}): Promise<JobRes
     case 'translate':
     case 'fast': {
       const frame = await frameFunction(job.kind, job.model, job.options, ctx.threads);
-      const out = await frame(await loadImage(job.input), job.input);
+      // The fast command's own loading (pytorch/examples' --content-scale), then the network alone.
+      const img = job.kind === 'fast' ? await loadContent(job.input) : await loadImage(job.input);
+      const out = await frame(img, job.input);
       if (ctx.signal?.aborted) throw new JobAbortedError('stopped');
       await saveImage(out, job.output, { mkdirs: true });
       break;
@@ -98,8 +101,23 @@ function frameFunction(kind: 'translate' | 'fast', model: string, options: FlagV
   return t;
 }
 
-async function makeFast(_model: string, _options: FlagValues, _threads: number | undefined): Promise<FrameFunction> {
-  throw new Error('fast tasks are not available in this build');
+/** Content options of `fast stylize` (--size, --content-scale) applied to a picture or a frame. */
+function fastSize(img: RawImage, o: FlagValues): RawImage {
+  if (o.size !== undefined) {
+    const t = sizeForLongestSide(img.width, img.height, Number(o.size));
+    return resizeRaw(img, t.width, t.height);
+  }
+  if (o['content-scale'] !== undefined && o['content-scale'] !== 1) {
+    const t = scaledSize(img.width, img.height, Number(o['content-scale']));
+    return resizeRaw(img, t.width, t.height);
+  }
+  return img;
+}
+
+async function makeFast(model: string, o: FlagValues, threads: number | undefined): Promise<FrameFunction> {
+  const valueRange = o['value-range'] === undefined ? undefined : o['value-range'] === '1' ? 1 : 255;
+  const net = await loadFastModel(model, { threads, valueRange });
+  return (img) => stylizeImage(net, fastSize(img, o));
 }
 
 async function makeTranslator(model: string, o: FlagValues, threads: number | undefined): Promise<Translator> {

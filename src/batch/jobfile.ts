@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { defaultHub } from '../weights/index.js';
 import { checkTaskOptions, JobFileError, type FlagValues } from './task_options.js';
 
 export { JobFileError } from './task_options.js';
@@ -119,12 +120,19 @@ function checkTask(t: unknown, where: string, baseDir: string): Task {
   return { kind, inputs: paths.inputs, model, options };
 }
 
-/** A model is a zoo name unless it looks like a file; a file must exist. */
+/** A model is a zoo name unless it looks like a file; a name must be in the zoo, a file must exist. */
 function modelPath(model: string, where: string, baseDir: string): string {
-  if (!/[/\\]/.test(model) && !/\.(pth|pt|onnx|t7)$/i.test(model)) return model;
-  const abs = path.resolve(baseDir, model);
-  if (!fs.existsSync(abs)) throw new JobFileError(`${where}: ${model}: no such file`);
-  return abs;
+  const local = path.resolve(baseDir, model);
+  if (!/\.(pth|pt|model|ckpt|onnx|t7)$/i.test(model) && !fs.existsSync(local)) {
+    try {
+      defaultHub().lookup(model);
+    } catch (e) {
+      throw new JobFileError(`${where}: ${(e as Error).message}`);
+    }
+    return model;
+  }
+  if (!fs.existsSync(local)) throw new JobFileError(`${where}: ${model}: no such file`);
+  return local;
 }
 
 function checkPaths(v: unknown, where: string, baseDir: string): string[] {

@@ -8,6 +8,7 @@ import { parseArgs, UsageError, Opts, type OptSpec, type ParsedValue } from '../
 import { STYLE_OPTIONS, styleOptionsFrom } from '../cli/style.js';
 import { resolveSettings } from '../style/options.js';
 import type { StylizeOptions } from '../style/stylize.js';
+import { checkContentOptions } from '../fast/stylize.js';
 
 /** Canonical flag name → value, every declared default filled in. */
 export type FlagValues = Record<string, ParsedValue>;
@@ -36,6 +37,14 @@ const TRANSLATE_SPECS: OptSpec[] = [
   { name: 'seed', type: 'int', help: 'dropout seed', default: 0 },
 ];
 
+// `fast stylize`'s per-picture flags; temporal smoothing carries state from frame to frame, so
+// it cannot run on chunks that workers process independently, and is not offered here.
+const FAST_SPECS: OptSpec[] = [
+  { name: 'content-scale', type: 'number', help: 'divide width and height by this first (as pytorch/examples)' },
+  { name: 'size', type: 'int', help: 'resize so the longest side is N pixels' },
+  { name: 'value-range', type: 'string', choices: ['255', '1'], help: 'ONNX models: values they take and give' },
+];
+
 export const TASK_OPTIONS: Record<'style' | 'translate' | 'fast', TaskOptionsKind> = {
   style: {
     specs: STYLE_OPTIONS.filter((s) => !NOT_PER_TASK.has(s.name)),
@@ -45,7 +54,12 @@ export const TASK_OPTIONS: Record<'style' | 'translate' | 'fast', TaskOptionsKin
     },
   },
   translate: { specs: TRANSLATE_SPECS },
-  fast: { specs: [] },
+  fast: {
+    specs: FAST_SPECS,
+    check(values) {
+      checkContentOptions({ contentScale: values['content-scale'] as number | undefined, size: values.size as number | undefined });
+    },
+  },
 };
 
 /** Flag values as the style command's library options. */

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chunkRanges, decodeFrames, probeVideo } from '../../src/batch/video.js';
 import { Translator, resolveGenerator } from '../../src/gan/translate.js';
+import { loadContent, loadFastModel, stylizeImage } from '../../src/fast/index.js';
+import { demoScenePng, loadImage, encodeImage } from '../../src/images/index.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -52,7 +54,7 @@ test('a video in chunks on two workers: every frame once, in order, audio kept; 
   // Each output frame is the translation of the source frame at the same index: H.264 at 32x24
   // (chroma at 16x12) leaves about 0.03 mean difference, other frames 0.039 or more.
   const tr = new Translator(await resolveGenerator(gen), { threads: 1 });
-  const expected = [];
+  const expected: Float32Array[] = [];
   for (const f of await decodeFrames(clip, src, 0, src.frames)) expected.push((await tr.translate(f)).data);
   await tr.release();
   const got = await decodeFrames(out, info, 0, info.frames);
@@ -64,4 +66,25 @@ test('a video in chunks on two workers: every frame once, in order, audio kept; 
   }
   const again = await runCli(['batch', 'run', file, '--json']);
   assert.equal(JSON.parse(again.stdout).skipped, 4);
+});
+
+test('a fast task: pictures as `fast stylize` gives them, a video in chunks with every frame', { skip }, async () => {
+  const model = path.join(FIXTURES_DIR, 'fast', 'tiny_w4.pth');
+  const photo = path.join(tmp, 'photo.png');
+  fs.writeFileSync(photo, await demoScenePng('landscape', { width: 30, height: 22 }));
+  const file = path.join(tmp, 'fast.json');
+  fs.writeFileSync(file, JSON.stringify({ output: 'out-fast', chunkFrames: 6, tasks: [{ fast: { inputs: ['photo.png', 'clip.mp4'], model } }] }));
+  const r = await runCli(['batch', 'run', file, '--threads', '1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as { done: number; outputs: string[] };
+  assert.equal(rep.done, 4, 'a picture, two chunks and the assembly');
+  const [pic, vid] = rep.outputs;
+  const net = await loadFastModel(model, { threads: 1 });
+  const want = await stylizeImage(net, await loadContent(photo));
+  await net.release();
+  assert.deepEqual(fs.readFileSync(pic), await encodeImage(want, 'png'));
+  assert.equal((await loadImage(pic)).width, 30);
+  const info = await probeVideo(vid);
+  assert.equal(info.frames, 11);
+  assert.ok(info.audio);
 });
