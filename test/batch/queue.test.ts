@@ -5,13 +5,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { demoScenePng, loadImage } from '../../src/images/index.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { FIXTURES_DIR } from '../helpers/fixtures.js';
+import { probeVideo } from '../../src/batch/video.js';
 import { redisMissing, removeRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 
 const skip = redisMissing();
@@ -204,6 +206,29 @@ test('Redis restarted mid-batch: the batch completes after it returns', { skip }
   assert.equal(code, 0, `${JSON.stringify(status)}\n${w.log}`);
   assert.equal(status.counts.completed, 4);
   for (const j of status.jobs) await loadImage(j.output);
+  await w.stop();
+});
+
+test('a video on the queue: chunks as a BullMQ flow, assembled in order once all are done', { skip }, async () => {
+  const clip = path.join(tmp, 'clip.mp4');
+  const waves = "geq=r='128+127*sin(X/3+N)':g='128+127*sin(Y/2+2*N)':b='128+127*cos((X+Y)/4+3*N)'";
+  const ff = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `nullsrc=size=32x24:rate=10,${waves}`, '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '1.1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
+  assert.equal(ff.status, 0, ff.stderr?.toString());
+  const gen = path.join(FIXTURES_DIR, 'gan', 'fwd_resnet9_instance.pth');
+  const file = jobFile('video.json', { output: 'out-video', chunkFrames: 3, tasks: [{ translate: { inputs: ['clip.mp4'], model: gen } }] });
+  const id = (await cli(['batch', 'submit', file])).stdout.trim();
+  const w = startWorker(['--concurrency', '2']);
+  const { code, status } = await waitJson(id);
+  assert.equal(code, 0, `${JSON.stringify(status)}\n${w.log}`);
+  assert.equal(status.counts.completed, 5, 'four chunks and the assembly');
+  const video = status.jobs.find((j) => j.output.endsWith('.mp4'))!;
+  // The assembly started only after its last chunk finished.
+  const at = (re: RegExp) => w.log.split('\n').findIndex((l) => re.test(l));
+  const lastChunk = Math.max(...[0, 3, 6, 9].map((s) => at(new RegExp(`done \\S+-${s} `))));
+  assert.ok(at(new RegExp(`start \\S+ clip\\.mp4 assembly`)) > lastChunk, w.log);
+  const info = await probeVideo(video.output);
+  assert.equal(info.frames, 11);
+  assert.ok(info.audio);
   await w.stop();
 });
 
