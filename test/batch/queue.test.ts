@@ -92,14 +92,14 @@ function tmpFiles(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.tmp')) : [];
 }
 
-let contents: string[];
-let styles: string[];
-
 before(async () => {
   if (skip) return;
   redis = await startRedis();
-  contents = [await picture('c1.png', 'landscape', 48, 32), await picture('c2.png', 'mosaic', 32, 40)];
-  styles = [await picture('s1.png', 'mosaic', 40, 40), await picture('s2.png', 'landscape', 40, 30), await picture('s3.png', 'mosaic', 24, 36)];
+  await picture('c1.png', 'landscape', 48, 32);
+  await picture('c2.png', 'mosaic', 32, 40);
+  await picture('s1.png', 'mosaic', 40, 40);
+  await picture('s2.png', 'landscape', 40, 30);
+  await picture('s3.png', 'mosaic', 24, 36);
 });
 
 after(async () => {
