@@ -14,6 +14,8 @@ import { demoScenePng, loadImage } from '../../src/images/index.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { probeVideo } from '../../src/batch/video.js';
+import { readJobFile } from '../../src/batch/jobfile.js';
+import { expandJobs } from '../../src/batch/expand.js';
 import { redisMissing, removeRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 
 const skip = redisMissing();
@@ -229,6 +231,28 @@ test('a video on the queue: chunks as a BullMQ flow, assembled in order once all
   const info = await probeVideo(video.output);
   assert.equal(info.frames, 11);
   assert.ok(info.audio);
+  await w.stop();
+});
+
+test('batches share workers round-robin, counted in jobs, whatever their speed', { skip }, async () => {
+  // Outputs already there make every job instant, so only the queue's order shows.
+  const grid = (out: string, styles: string[]) => ({ output: out, tasks: [{ style: { contents: ['c1.png', 'c2.png'], styles, options: OPTIONS } }] });
+  const a = jobFile('fair-a.json', grid('out-fair-a', ['s1.png', 's2.png']));
+  const b = jobFile('fair-b.json', grid('out-fair-b', ['s3.png']));
+  for (const f of [a, b]) {
+    const ex = await expandJobs(readJobFile(f));
+    for (const j of ex.jobs) {
+      fs.mkdirSync(path.dirname(j.output), { recursive: true });
+      fs.writeFileSync(j.output, 'x');
+    }
+  }
+  const ida = (await cli(['batch', 'submit', a])).stdout.trim();
+  const idb = (await cli(['batch', 'submit', b])).stdout.trim();
+  const w = startWorker();
+  await waitJson(idb);
+  await waitJson(ida);
+  const order = [...w.log.matchAll(/start (\w+)-/g)].map((m) => (m[1] === ida ? 'A' : m[1] === idb ? 'B' : '?')).join('');
+  assert.equal(order, 'ABABAA');
   await w.stop();
 });
 
