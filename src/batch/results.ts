@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../images/save.js';
+import { blankRaw, contactSheetPng } from '../images/index.js';
 import { escapeHtml } from '../gan/report/html.js';
 import type { JobSpec, TaskLayout } from './expand.js';
 
@@ -37,7 +38,12 @@ function cell(out: string, o: JobOutcome | undefined, width: number): string {
   return `<td>${tag}</td>`;
 }
 
-export function renderResults(r: ResultsInput, width = 192): string {
+/** The PNG contact sheet of style task `task` (index from 0), beside the page. */
+export function sheetFile(output: string, task: number): string {
+  return path.join(output, `sheet-task${task + 1}.png`);
+}
+
+export function renderResults(r: ResultsInput, width = 192, sheets: ReadonlySet<number> = new Set()): string {
   const out = r.output;
   const sections: string[] = [];
   r.layout.forEach((t, task) => {
@@ -62,7 +68,8 @@ export function renderResults(r: ResultsInput, width = 192): string {
         const cells = t.cols.map((_, col) => cell(out, ref(row, col), width));
         return `<tr><th>${thumb(c?.kind === 'style' ? c.content : undefined, label)}</th>${cells.join('')}</tr>`;
       });
-      sections.push(`${head}\n<table class="grid"><tr><th>content \\ style</th>${header.join('')}</tr>\n${rows.join('\n')}\n</table>`);
+      const sheet = sheets.has(task) ? `<p><a href="${href(out, sheetFile(out, task))}">the grid as one picture</a></p>\n` : '';
+      sections.push(`${head}\n${sheet}<table class="grid"><tr><th>content \\ style</th>${header.join('')}</tr>\n${rows.join('\n')}\n</table>`);
     } else {
       const rows = mine.map((j) => {
         const input = j.spec.kind === 'style' ? '' : j.spec.input;
@@ -80,9 +87,31 @@ export function renderResults(r: ResultsInput, width = 192): string {
   );
 }
 
-/** Writes OUT/index.html atomically and returns its path. */
+/**
+ * Each finished style grid also as one PNG (contents down, styles across; a failed cell blank
+ * and labelled). Returns the tasks that have one.
+ */
+async function writeSheets(r: ResultsInput): Promise<Set<number>> {
+  const made = new Set<number>();
+  for (const [task, t] of r.layout.entries()) {
+    if (t.kind !== 'style') continue;
+    const at = new Map<string, JobOutcome>();
+    for (const j of r.jobs) if (j.spec.kind === 'style' && j.spec.task === task) at.set(`${j.spec.row},${j.spec.col}`, j);
+    const cells = t.rows.flatMap((row, i) => t.cols.map((col, k) => ({ o: at.get(`${i},${k}`), label: `${row} x ${col}` })));
+    if (cells.some((c) => !c.o || c.o.state === 'pending')) continue;
+    const items = cells.map(({ o, label }) =>
+      o!.state === 'done' ? { image: o!.spec.output, label } : { image: blankRaw(64, 64, 0.85), label: `failed: ${label}` },
+    );
+    await writeFileAtomic(sheetFile(r.output, task), await contactSheetPng(items, { columns: t.cols.length, cellSize: 192 }), { mkdirs: true });
+    made.add(task);
+  }
+  return made;
+}
+
+/** Writes OUT/index.html (and the grids' PNG sheets) atomically and returns the page's path. */
 export async function writeResults(r: ResultsInput): Promise<string> {
+  const sheets = await writeSheets(r);
   const file = path.join(r.output, 'index.html');
-  await writeFileAtomic(file, Buffer.from(renderResults(r), 'utf8'), { mkdirs: true });
+  await writeFileAtomic(file, Buffer.from(renderResults(r, 192, sheets), 'utf8'), { mkdirs: true });
   return file;
 }

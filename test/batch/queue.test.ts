@@ -149,6 +149,9 @@ test('a 2x3 style grid on two workers: six valid images, each written once, and 
   assert.ok(status.jobs.every((j) => j.attempts === 1));
   const html = fs.readFileSync(status.index, 'utf8');
   assert.equal((html.match(/<img src="style\//g) ?? []).length, 6);
+  // The grid as one picture too: three cells across, two down.
+  const sheet = await loadImage(path.join(tmp, 'out-grid', 'sheet-task1.png'));
+  assert.ok(sheet.width > 3 * 192 && sheet.width < 4 * 192 && sheet.height > 2 * 192 && sheet.height < 3 * 192, `${sheet.width}x${sheet.height}`);
   // Submitting the same job file again adds nothing: same batch, same jobs.
   const again = await cli(['batch', 'submit', file]);
   assert.equal(again.stdout.trim(), id);
