@@ -9,8 +9,13 @@ import { loadImage, resizeRaw, saveImage, sizeForLongestSide, type RawImage } fr
 import { loadContent, loadFastModel, scaledSize, stylizeImage } from '../fast/index.js';
 import { stylize } from '../style/stylize.js';
 import { Translator, resolveGenerator } from '../gan/translate.js';
-import type { NormType } from '../models/norm_layer.js';
-import { toStylize, type FlagValues } from './task_options.js';
+import type { OptionsOf } from '../options/command.js';
+import type { StyleOptions } from '../options/commands/style.js';
+import type { translateCommand } from '../options/commands/gan.js';
+import type { fastTaskCommand, TaskOptions } from './task_options.js';
+
+type TranslateOptions = OptionsOf<typeof translateCommand>;
+type FastOptions = OptionsOf<typeof fastTaskCommand>;
 import { isDone, type JobSpec } from './expand.js';
 import { decodeFrames, joinChunks, writeChunk } from './video.js';
 
@@ -44,7 +49,7 @@ export async function runJob(job: JobSpec, ctx: JobContext = {}): Promise<JobRes
   switch (job.kind) {
     case 'style': {
       const { image, report } = await stylize(
-        { ...toStylize(job.options), content: job.content, styles: [job.style], threads: ctx.threads },
+        { ...(job.options as StyleOptions), content: job.content, styles: [job.style], threads: ctx.threads },
         { signal: ctx.signal, notice: (m) => log(`note: ${m}`) },
       );
       if (report.interrupted) throw new JobAbortedError('stopped');
@@ -90,11 +95,14 @@ type FrameFunction = (img: RawImage, name: string) => Promise<RawImage>;
 
 // A worker process serves many jobs of one model: the network is read and compiled once.
 const models = new Map<string, Promise<FrameFunction>>();
-function frameFunction(kind: 'translate' | 'fast', model: string, options: FlagValues, threads: number | undefined): Promise<FrameFunction> {
+function frameFunction(kind: 'translate' | 'fast', model: string, options: TaskOptions, threads: number | undefined): Promise<FrameFunction> {
   const key = JSON.stringify([kind, model, options, threads]);
   let t = models.get(key);
   if (!t) {
-    t = kind === 'translate' ? makeTranslator(model, options, threads).then((tr) => (img, name) => tr.translate(img, name)) : makeFast(model, options, threads);
+    t =
+      kind === 'translate'
+        ? makeTranslator(model, options as TranslateOptions, threads).then((tr) => (img, name) => tr.translate(img, name))
+        : makeFast(model, options as FastOptions, threads);
     models.set(key, t);
     t.catch(() => models.delete(key));
   }
@@ -102,30 +110,30 @@ function frameFunction(kind: 'translate' | 'fast', model: string, options: FlagV
 }
 
 /** Content options of `fast stylize` (--size, --content-scale) applied to a picture or a frame. */
-function fastSize(img: RawImage, o: FlagValues): RawImage {
+function fastSize(img: RawImage, o: FastOptions): RawImage {
   if (o.size !== undefined) {
-    const t = sizeForLongestSide(img.width, img.height, Number(o.size));
+    const t = sizeForLongestSide(img.width, img.height, o.size);
     return resizeRaw(img, t.width, t.height);
   }
-  if (o['content-scale'] !== undefined && o['content-scale'] !== 1) {
-    const t = scaledSize(img.width, img.height, Number(o['content-scale']));
+  if (o.contentScale !== undefined && o.contentScale !== 1) {
+    const t = scaledSize(img.width, img.height, o.contentScale);
     return resizeRaw(img, t.width, t.height);
   }
   return img;
 }
 
-async function makeFast(model: string, o: FlagValues, threads: number | undefined): Promise<FrameFunction> {
-  const valueRange = o['value-range'] === undefined ? undefined : o['value-range'] === '1' ? 1 : 255;
+async function makeFast(model: string, o: FastOptions, threads: number | undefined): Promise<FrameFunction> {
+  const valueRange = o.valueRange === undefined ? undefined : o.valueRange === '1' ? 1 : 255;
   const net = await loadFastModel(model, { threads, valueRange });
   return (img) => stylizeImage(net, fastSize(img, o));
 }
 
-async function makeTranslator(model: string, o: FlagValues, threads: number | undefined): Promise<Translator> {
+async function makeTranslator(model: string, o: TranslateOptions, threads: number | undefined): Promise<Translator> {
   const gen = await resolveGenerator(model, {
-    ...(o.netG !== undefined ? { netG: String(o.netG) } : {}),
-    ...(o.ngf !== undefined ? { ngf: Number(o.ngf) } : {}),
-    ...(o.norm !== undefined ? { norm: o.norm as NormType } : {}),
-    ...(o.no_dropout !== undefined ? { no_dropout: o.no_dropout === true } : {}),
+    ...(o.netG !== undefined ? { netG: o.netG } : {}),
+    ...(o.ngf !== undefined ? { ngf: o.ngf } : {}),
+    ...(o.norm !== undefined ? { norm: o.norm } : {}),
+    ...(o.no_dropout !== undefined ? { no_dropout: o.no_dropout } : {}),
   });
-  return new Translator(gen, { eval: o.eval === true, pad: o.pad === true, seed: Number(o.seed ?? 0), threads });
+  return new Translator(gen, { eval: o.eval, pad: o.pad, seed: o.seed, threads });
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FlagValues } from './task_options.js';
+import type { TaskOptions } from './task_options.js';
 import { JobFileError, type JobFile, type Task } from './jobfile.js';
 import { chunkRanges, probeVideo, type VideoInfo } from './video.js';
 
@@ -21,7 +21,7 @@ interface JobBase {
   output: string;
   /** Index of the task in the job file. */
   task: number;
-  options: FlagValues;
+  options: TaskOptions;
   /** Ids of jobs that must be done first (a video's chunks before its assembly). */
   after?: string[];
 }

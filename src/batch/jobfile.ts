@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defaultHub } from '../weights/index.js';
-import { checkTaskOptions, JobFileError, type FlagValues } from './task_options.js';
+import { checkTaskOptions, JobFileError, type TaskOptions } from './task_options.js';
 
 export { JobFileError } from './task_options.js';
 
@@ -15,20 +15,20 @@ export interface StyleTask {
   kind: 'style';
   contents: string[];
   styles: string[];
-  options: FlagValues;
+  options: TaskOptions;
 }
 export interface TranslateTask {
   kind: 'translate';
   inputs: string[];
   /** A zoo name, or an absolute path to a .pth. */
   model: string;
-  options: FlagValues;
+  options: TaskOptions;
 }
 export interface FastTask {
   kind: 'fast';
   inputs: string[];
   model: string;
-  options: FlagValues;
+  options: TaskOptions;
 }
 export type Task = StyleTask | TranslateTask | FastTask;
 
@@ -114,7 +114,7 @@ function checkTask(t: unknown, where: string, baseDir: string): Task {
     if (typeof v !== 'string' || v === '') throw new JobFileError(`${at}.${k}: must be a name or a file path`);
     str[k] = v;
   }
-  const options = checkTaskOptions(kind, body.options, `${at}.options`);
+  const options = checkTaskOptions(kind, body.options, `${at}.options`, kind === 'translate' ? { model: str.model } : {});
   if (kind === 'style') return { kind, contents: paths.contents, styles: paths.styles, options };
   const model = modelPath(str.model, `${at}.model`, baseDir);
   return { kind, inputs: paths.inputs, model, options };

@@ -1,139 +1,134 @@
 /**
- * A task's `options`: the same names as its command's flags, checked one by one against the
- * command's flag declarations, then as a whole by the command's own validation. Each task kind
- * has one entry in TASK_OPTIONS; when the options module's schemas (issue #11) land, this file is
- * the one seam to replace.
+ * A task's `options`: the command's own options (src/options), by key (`contentWeight`), flag
+ * (`content-weight`), snake_case or alias, resolved by the command's `resolve` (defaults filled,
+ * schema and cross-option checks) with errors pointing at the job file's field.
  */
-import { parseArgs, UsageError, Opts, type OptSpec, type ParsedValue } from '../cli/args.js';
-import { STYLE_OPTIONS, styleOptionsFrom } from '../cli/style.js';
-import { resolveSettings } from '../style/options.js';
-import type { StylizeOptions } from '../style/stylize.js';
+import Type from 'typebox';
+import { styleCommand, translateCommand } from '../options/commands/index.js';
+import { defineCommand, type Command } from '../options/command.js';
+import { OptionError } from '../options/errors.js';
+import { kebab, opt, options, type OptionInfo } from '../options/schema.js';
 import { checkContentOptions } from '../fast/stylize.js';
 
-/** Canonical flag name → value, every declared default filled in. */
-export type FlagValues = Record<string, ParsedValue>;
+/** Option key → value, every default filled in: the canonical form that names outputs. */
+export type TaskOptions = Record<string, unknown>;
 
 export class JobFileError extends Error {
   override name = 'JobFileError';
 }
 
-export interface TaskOptionsKind {
-  /** Flags a task may set (the command's, less the per-run and per-worker ones). */
-  specs: OptSpec[];
-  /** Whole-set validation; throws with `--flag` in the message so it can be mapped to a field. */
-  check?(values: FlagValues): void;
-}
+/**
+ * `fast stylize`'s per-picture options. Temporal smoothing carries state from frame to frame, so
+ * it cannot run on chunks that workers process independently, and is not offered.
+ */
+export const fastTaskCommand = defineCommand({
+  name: 'fast stylize',
+  summary: 'A fast style network on pictures and videos (a job file task).',
+  usage: '{"fast": {"inputs": [...], "model": NAME|FILE, "options": {...}}}',
+  options: options({
+    contentScale: opt.number({ exclusiveMinimum: 0, help: 'divide width and height by this first (as pytorch/examples)' }),
+    size: opt.int({ minimum: 4, help: 'resize so the longest side is N pixels' }),
+    valueRange: opt.choice(['255', '1'], { help: 'ONNX models: the values they take and give, 0-255 or 0-1' }),
+  }),
+  check: (o) => checkContentOptions(o),
+});
 
-// Output paths, progress and threads are the batch's or the worker's to choose, not a task's.
-const NOT_PER_TASK = new Set(['output', 'json', 'quiet', 'help', 'threads', 'save-every']);
+export type TaskKind = 'style' | 'translate' | 'fast';
 
-const TRANSLATE_SPECS: OptSpec[] = [
-  { name: 'netG', type: 'string', help: 'generator architecture (checked against the checkpoint)' },
-  { name: 'ngf', type: 'int', help: 'generator filters (checked)' },
-  { name: 'norm', type: 'string', choices: ['instance', 'batch', 'none'], help: 'normalisation (checked)' },
-  { name: 'no_dropout', type: 'boolean', help: 'the generator has no dropout' },
-  { name: 'eval', type: 'boolean', help: 'running batch-norm statistics, no dropout' },
-  { name: 'pad', type: 'boolean', help: 'U-Nets: reflect-pad and crop back' },
-  { name: 'seed', type: 'int', help: 'dropout seed', default: 0 },
-];
-
-// `fast stylize`'s per-picture flags; temporal smoothing carries state from frame to frame, so
-// it cannot run on chunks that workers process independently, and is not offered here.
-const FAST_SPECS: OptSpec[] = [
-  { name: 'content-scale', type: 'number', help: 'divide width and height by this first (as pytorch/examples)' },
-  { name: 'size', type: 'int', help: 'resize so the longest side is N pixels' },
-  { name: 'value-range', type: 'string', choices: ['255', '1'], help: 'ONNX models: values they take and give' },
-];
-
-export const TASK_OPTIONS: Record<'style' | 'translate' | 'fast', TaskOptionsKind> = {
-  style: {
-    specs: STYLE_OPTIONS.filter((s) => !NOT_PER_TASK.has(s.name)),
-    check(values) {
-      const o = toStylize(values);
-      resolveSettings(o, 1, o.weights === 'random');
-    },
-  },
-  translate: { specs: TRANSLATE_SPECS },
-  fast: {
-    specs: FAST_SPECS,
-    check(values) {
-      checkContentOptions({ contentScale: values['content-scale'] as number | undefined, size: values.size as number | undefined });
-    },
-  },
+export const TASK_COMMANDS: Record<TaskKind, Command> = {
+  style: styleCommand as unknown as Command,
+  translate: translateCommand as unknown as Command,
+  fast: fastTaskCommand as unknown as Command,
 };
 
-/** Flag values as the style command's library options. */
-export function toStylize(values: FlagValues): Omit<StylizeOptions, 'content' | 'styles'> {
-  return styleOptionsFrom(new Opts(parseArgs(toArgv(values), STYLE_OPTIONS)));
+/**
+ * Options a task may not set: where outputs go and how many threads run are the batch's and the
+ * worker's; a style job has one style, so no blend; the model is the task's own field.
+ */
+const NOT_PER_TASK: Record<TaskKind, Set<string>> = {
+  style: new Set(['output', 'threads', 'saveEvery', 'styleBlendWeights']),
+  translate: new Set(['output', 'threads', 'model']),
+  fast: new Set(),
+};
+
+/** The options a task kind takes, as the command declares them. */
+export function taskOptionInfo(kind: TaskKind): OptionInfo[] {
+  return TASK_COMMANDS[kind].info.filter((i) => !NOT_PER_TASK[kind].has(i.key));
 }
 
-/** Flag values back to a command line for the command's own parser. */
-export function toArgv(values: FlagValues): string[] {
-  const argv: string[] = [];
-  for (const [k, v] of Object.entries(values)) {
-    if (typeof v === 'boolean') argv.push(`--${k}=${v}`);
-    else argv.push(`--${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
-  }
-  return argv;
-}
-
-function kebab(k: string): string {
-  return k.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-}
-
-function findSpec(specs: readonly OptSpec[], key: string): OptSpec | undefined {
-  const forms = new Set([key, key.replace(/_/g, '-'), kebab(key), key.replace(/-/g, '_')]);
-  return specs.find((s) => [s.name, ...(s.aliases ?? [])].some((n) => forms.has(n) || forms.has(n.replace(/_/g, '-'))));
-}
-
-function describe(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : JSON.stringify(v);
+function findOption(kind: TaskKind, name: string): OptionInfo | undefined {
+  const forms = new Set([name, kebab(name), name.replace(/_/g, '-'), name.replace(/-/g, '_')]);
+  return TASK_COMMANDS[kind].info.find((i) => [i.key, i.flag, kebab(i.key), ...i.aliases].some((n) => forms.has(n) || forms.has(n.replace(/_/g, '-'))));
 }
 
 /**
- * Checks `options` of one task (at `where`, e.g. `tasks[0].style.options`) and returns canonical
- * flag values with defaults filled. Errors name the field: `tasks[0].style.options.size: ...`.
+ * Checks `options` of one task (at `where`, e.g. `tasks[0].style.options`) and returns them
+ * resolved. Errors name the field as written: `tasks[0].style.options.size: must be ...`.
  */
-export function checkTaskOptions(kind: keyof typeof TASK_OPTIONS, raw: unknown, where: string): FlagValues {
-  const { specs, check } = TASK_OPTIONS[kind];
+export function checkTaskOptions(kind: TaskKind, raw: unknown, where: string, fixed: Record<string, unknown> = {}): TaskOptions {
+  const cmd = TASK_COMMANDS[kind];
   if (raw === undefined) raw = {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new JobFileError(`${where}: must be an object of flag names and values`);
-  const values: FlagValues = {};
-  for (const s of specs) if (s.default !== undefined) values[s.name] = s.default;
-  for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
-    const field = `${where}.${key}`;
-    if (NOT_PER_TASK.has(kebab(key))) throw new JobFileError(`${field}: not a task option (set by the batch or the worker)`);
-    const spec = findSpec(specs, key);
-    if (!spec) throw new JobFileError(`${field}: unknown option for ${kind}${specs.length ? ` (known: ${specs.map((s) => s.name).join(', ')})` : ''}`);
-    let text: string;
-    if (spec.type === 'boolean') {
-      if (typeof v !== 'boolean') throw new JobFileError(`${field}: must be true or false, got ${describe(v)}`);
-      values[spec.name] = v;
-      continue;
-    } else if (spec.type === 'list' && Array.isArray(v)) text = v.map(String).join(',');
-    else if (typeof v === 'number' && (spec.type === 'number' || spec.type === 'int' || spec.type === 'list')) text = String(v);
-    else if (typeof v === 'string' && spec.type !== 'number' && spec.type !== 'int') text = v;
-    else throw new JobFileError(`${field}: must be ${spec.type === 'int' ? 'a whole number' : spec.type === 'number' ? 'a number' : spec.type === 'list' ? 'a list' : 'a string'}, got ${describe(v)}`);
-    try {
-      const parsed = parseArgs([`--${spec.name}=${text}`], [spec]);
-      values[spec.name] = parsed.values.get(spec.name)!;
-    } catch (e) {
-      if (e instanceof UsageError) throw new JobFileError(`${field}: ${e.message.replace(/^option --\S+ /, '')}`);
-      throw e;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new JobFileError(`${where}: must be an object of option names and values`);
+  const input: Record<string, unknown> = {};
+  const written = new Map<string, string>();
+  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) {
+    const field = `${where}.${name}`;
+    const info = findOption(kind, name);
+    if (!info) {
+      const known = taskOptionInfo(kind).map((i) => i.flag);
+      throw new JobFileError(`${field}: unknown option for ${kind}${known.length ? ` (known: ${known.join(', ')})` : ''}`);
     }
-  }
-  if (check) {
-    try {
-      check(values);
-    } catch (e) {
-      const msg = (e as Error).message;
-      const m = /^(?:option )?--([\w-]+):? (.*)$/.exec(msg);
-      throw new JobFileError(m ? `${where}.${m[1]}: ${m[2]}` : `${where}: ${msg}`);
+    if (NOT_PER_TASK[kind].has(info.key)) throw new JobFileError(`${field}: not a task option (${info.key === 'model' ? "the task's own field" : 'set by the batch or the worker'})`);
+    // Lists may be written as on the command line: "conv1_1,conv2_1".
+    let value = v;
+    if (typeof v === 'string' && (info.kind === 'strings' || info.kind === 'numbers')) {
+      const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+      value = info.kind === 'numbers' ? parts.map(Number) : parts;
     }
+    input[info.key] = value;
+    written.set(info.key, name);
   }
-  return sortKeys(values);
+  try {
+    // `fixed`: the task's own fields that the command takes as options (translate's model).
+    const resolved = cmd.resolve({ ...input, ...fixed }) as TaskOptions;
+    for (const k of Object.keys(fixed)) delete resolved[k];
+    return resolved;
+  } catch (e) {
+    const msg = (e as Error).message;
+    // Messages name the flag (`--size must be ...`, `--style-layers: unknown ...`); the job file
+    // names the field as the user wrote it.
+    const m = /^--([\w-]+):? (.*)$/s.exec(msg);
+    const key = e instanceof OptionError && e.option ? e.option : m ? cmd.info.find((i) => i.flag === m[1])?.key : undefined;
+    const name = key ? (written.get(key) ?? cmd.info.find((i) => i.key === key)?.flag ?? key) : undefined;
+    throw new JobFileError(name ? `${where}.${name}: ${m ? m[2] : msg}` : `${where}: ${msg}`);
+  }
 }
 
-function sortKeys(v: FlagValues): FlagValues {
-  return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)));
+/**
+ * The job file's JSON Schema, built from the commands' option schemas (for editors and the
+ * studio; `checkJobFile` gives the field-named errors).
+ */
+export function jobFileSchema(): Record<string, unknown> {
+  const paths = Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1 })]);
+  const taskOptions = (kind: TaskKind) =>
+    Type.Object(Object.fromEntries(taskOptionInfo(kind).map((i) => [i.key, Type.Optional(i.schema)])), { additionalProperties: false });
+  const task = (kind: TaskKind, fields: Record<string, ReturnType<typeof Type.String> | typeof paths>) =>
+    Type.Object({ [kind]: Type.Object({ ...fields, options: Type.Optional(taskOptions(kind)) }, { additionalProperties: false }) }, { additionalProperties: false });
+  const schema = Type.Object(
+    {
+      output: Type.String({ description: 'output folder, relative to the job file' }),
+      attempts: Type.Optional(Type.Integer({ minimum: 1, default: 3, description: 'tries per job on the queue' })),
+      chunkFrames: Type.Optional(Type.Integer({ minimum: 1, default: 120, description: 'frames per video chunk' })),
+      tasks: Type.Array(
+        Type.Union([
+          task('style', { contents: paths, styles: paths }),
+          task('translate', { inputs: paths, model: Type.String() }),
+          task('fast', { inputs: paths, model: Type.String() }),
+        ]),
+        { minItems: 1 },
+      ),
+    },
+    { additionalProperties: false },
+  );
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
 }

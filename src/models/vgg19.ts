@@ -34,7 +34,8 @@ export function layerIndex(name: string): number {
   return i;
 }
 
-export type Pooling = 'max' | 'avg';
+export const POOLINGS = ['max', 'avg'] as const;
+export type Pooling = (typeof POOLINGS)[number];
 
 export class VGG19Features extends Module {
   readonly features: Sequential;

@@ -36,7 +36,7 @@ test('JSON and YAML give the same jobs; relative paths resolve against the job f
     assert.ok(j.output.startsWith(path.join(dir, 'out', 'style') + path.sep));
     assert.match(path.basename(j.output), /^\w+__starry\.[0-9a-f]{12}\.png$/);
   }
-  assert.equal(a.jobs[0].options['content-weight'], 2);
+  assert.equal(a.jobs[0].options.contentWeight, 2);
 });
 
 test('output names depend on the pixels and the options, not on how they are spelled', async () => {
@@ -52,9 +52,9 @@ test('output names depend on the pixels and the options, not on how they are spe
 
 test('a malformed job file is refused with the entry and field named', async () => {
   const cases: [unknown, RegExp][] = [
-    [style({ size: 8 }), /^tasks\[0\]\.style\.options\.size: must be an integer ≥ 16, got 8$/],
-    [style({ size: 'big' }), /^tasks\[0\]\.style\.options\.size: must be a whole number, got 'big'$/],
-    [style({ optimizer: 'sgd' }), /^tasks\[0\]\.style\.options\.optimizer: must be one of lbfgs, adam; got 'sgd'$/],
+    [style({ size: 8 }), /^tasks\[0\]\.style\.options\.size: must be a whole number ≥ 16, got 8$/],
+    [style({ size: 'big' }), /^tasks\[0\]\.style\.options\.size: must be a whole number ≥ 16, got 'big'$/],
+    [style({ optimizer: 'sgd' }), /^tasks\[0\]\.style\.options\.optimizer: must be one of lbfgs, adam, got 'sgd'$/],
     [style({ 'style-layers': 'conv9_1' }), /^tasks\[0\]\.style\.options\.style-layers: unknown VGG-19 layer 'conv9_1'/],
     [style({ stlye_weight: 3 }), /^tasks\[0\]\.style\.options\.stlye_weight: unknown option for style/],
     [style({ threads: 2 }), /^tasks\[0\]\.style\.options\.threads: not a task option/],
@@ -65,7 +65,7 @@ test('a malformed job file is refused with the entry and field named', async () 
     [{ output: 'out', tasks: [{ translate: { inputs: ['a.png'], model: 'horse2zebra', options: { norm: 'group' } } }] }, /^tasks\[0\]\.translate\.options\.norm: must be one of/],
     [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candyy' } }] }, /^tasks\[0\]\.fast\.model: .*candyy/],
     [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candy', options: { 'temporal-smoothing': 0.5 } } }] }, /^tasks\[0\]\.fast\.options\.temporal-smoothing: unknown option for fast/],
-    [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candy', options: { size: 2 } } }] }, /^tasks\[0\]\.fast\.options\.size: must be a whole number of pixels >= 4, got 2$/],
+    [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candy', options: { size: 2 } } }] }, /^tasks\[0\]\.fast\.options\.size: must be a whole number ≥ 4, got 2$/],
     [{ tasks: [] }, /^output: must be a folder name$/],
     [{ output: 'out', tasks: [], extra: 1 }, /^extra: unknown field/],
   ];

@@ -115,7 +115,7 @@ test('a malformed job file is refused before anything is queued', { skip }, asyn
   const file = jobFile('bad.json', { output: 'out-bad', tasks: [{ style: { contents: ['c1.png'], styles: ['s1.png'], options: { size: 8 } } }] });
   const r = await cli(['batch', 'submit', file]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /bad\.json: tasks\[0\]\.style\.options\.size: must be an integer ≥ 16, got 8/);
+  assert.match(r.stderr, /bad\.json: tasks\[0\]\.style\.options\.size: must be a whole number ≥ 16, got 8/);
   const c = new Redis(redis.url);
   try {
     assert.equal(await c.dbsize(), 0, 'nothing written to Redis');
