@@ -7,6 +7,7 @@ import { demoScenePng } from '../../src/images/index.js';
 import { readJobFile, checkJobFile, JobFileError } from '../../src/batch/jobfile.js';
 import { expandJobs } from '../../src/batch/expand.js';
 import { renderResults } from '../../src/batch/results.js';
+import { jobFileSchema } from '../../src/batch/task_options.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-art-jobfile-'));
 fs.mkdirSync(path.join(dir, 'photos'));
@@ -89,4 +90,14 @@ test('the results page lays a style task out contents down, styles across, with 
   assert.match(rows[0], /a\.png[\s\S]*<img src="style\/a__starry\.[0-9a-f]{12}\.png"/);
   assert.match(rows[1], /p1\.png[\s\S]*class="failed"[\s\S]*cannot read &lt;p1\.png&gt;/);
   assert.match(html, /1 done|2 done/);
+});
+
+test("the job file's JSON Schema is built from the commands' option schemas", () => {
+  type S = { properties: Record<string, S>; items: S; anyOf: S[]; minimum?: number; enum?: string[] };
+  const s = jobFileSchema() as unknown as S;
+  const [styleTask, translateTask] = s.properties.tasks.items.anyOf;
+  const styleOpts = styleTask.properties.style.properties.options.properties;
+  assert.equal(styleOpts.size.minimum, 16);
+  assert.ok(!('threads' in styleOpts) && !('output' in styleOpts));
+  assert.deepEqual(translateTask.properties.translate.properties.options.properties.norm.enum, ['instance', 'batch', 'none']);
 });
