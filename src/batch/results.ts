@@ -102,8 +102,12 @@ async function writeSheets(r: ResultsInput): Promise<Set<number>> {
     const items = cells.map(({ o, label }) =>
       o!.state === 'done' ? { image: o!.spec.output, label } : { image: blankRaw(64, 64, 0.85), label: `failed: ${label}` },
     );
-    await writeFileAtomic(sheetFile(r.output, task), await contactSheetPng(items, { columns: t.cols.length, cellSize: 192 }), { mkdirs: true });
-    made.add(task);
+    try {
+      await writeFileAtomic(sheetFile(r.output, task), await contactSheetPng(items, { columns: t.cols.length, cellSize: 192 }), { mkdirs: true });
+      made.add(task);
+    } catch {
+      // An output that cannot be read (replaced by hand, a full disk) costs the sheet, not the page.
+    }
   }
   return made;
 }

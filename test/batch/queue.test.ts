@@ -3,7 +3,7 @@
  * processors): a grid on two workers, a worker killed with SIGKILL, Redis restarted, a job that
  * always fails, a malformed job file, and `batch run` giving the same files without Redis.
  */
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -86,7 +86,7 @@ async function cli(args: string[]) {
 
 async function waitJson(id: string) {
   const r = await cli(['batch', 'wait', id, '--json', '--timeout', '150']);
-  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  assert.ok((r.code === 0 || r.code === 1) && r.stdout.startsWith('{'), `exit ${r.code}: ${r.stderr}`);
   return { code: r.code, status: JSON.parse(r.stdout) as { counts: Record<string, number>; index: string; jobs: { id: string; output: string; state: string; attempts: number; error?: string }[] } };
 }
 
@@ -102,6 +102,11 @@ before(async () => {
   await picture('s1.png', 'mosaic', 40, 40);
   await picture('s2.png', 'landscape', 40, 30);
   await picture('s3.png', 'mosaic', 24, 36);
+});
+
+// A test that failed half-way leaves no worker behind to take the next test's jobs.
+beforeEach(async () => {
+  await Promise.all([...workers].map((w) => w.stop()));
 });
 
 after(async () => {
