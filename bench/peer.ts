@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { F, Graph, Program } from '../src/engine/index.js';
 
 export const PY = '/usr/bin/python3';
 export const PEER = path.resolve('../shared/peers/nst_torch.py');
@@ -88,3 +89,21 @@ export async function cpuMedianMs(run: () => Promise<unknown>, runs: number): Pr
   return median(times);
 }
 
+
+/** ORT's rate on a 2048^3 MatMul (GFLOP/s, median of 3 after a warm-up): the practical peak convolutions are measured against. */
+export async function matmulPeak(threads?: number): Promise<number> {
+  const n = 2048;
+  const g = new Graph();
+  const a = g.input('a', [n, n]);
+  const b = g.input('b', [n, n]);
+  const p = await Program.create({ c: F.matmul(a, b) }, { threads });
+  const da = new Float32Array(n * n).fill(0.5);
+  const times: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t = performance.now();
+    await p.run({ a: da, b: da });
+    times.push(performance.now() - t);
+  }
+  await p.release();
+  return (2 * n ** 3) / (median(times.slice(1)) / 1000) / 1e9;
+}

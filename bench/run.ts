@@ -15,10 +15,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { F, Graph, Program, runtimeDefaults } from '../src/engine/index.js';
+import { runtimeDefaults } from '../src/engine/index.js';
 import { demoScenePng } from '../src/images/index.js';
 import { stylize } from '../src/style/stylize.js';
-import { PEER, PY, SHARED_IMAGES, arg, flag, intArg, median, torchAvailable } from './peer.js';
+import { PEER, PY, SHARED_IMAGES, arg, flag, intArg, matmulPeak, median, torchAvailable } from './peer.js';
 
 const SIZES = arg('sizes', '256,512').split(',').map(Number);
 if (SIZES.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--sizes takes whole numbers >= 1, got '${arg('sizes', '')}'`);
@@ -40,23 +40,6 @@ function openblasInstalled(): boolean {
   } catch {
     return false;
   }
-}
-
-async function matmulPeak(): Promise<number> {
-  const n = 2048;
-  const g = new Graph();
-  const a = g.input('a', [n, n]);
-  const b = g.input('b', [n, n]);
-  const p = await Program.create({ c: F.matmul(a, b) });
-  const da = new Float32Array(n * n).fill(0.5);
-  const times: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const t = performance.now();
-    await p.run({ a: da, b: da });
-    times.push(performance.now() - t);
-  }
-  await p.release();
-  return (2 * n ** 3) / (median(times.slice(1)) / 1000) / 1e9;
 }
 
 /**

@@ -12,10 +12,11 @@ import { Translator, resolveGenerator } from '../gan/translate.js';
 import type { OptionsOf } from '../options/command.js';
 import type { StyleOptions } from '../options/commands/style.js';
 import type { translateCommand } from '../options/commands/gan.js';
-import type { fastTaskCommand, TaskOptions } from './task_options.js';
+import type { FastStylizeOptions } from '../options/commands/fast.js';
+import type { TaskOptions } from './task_options.js';
 
 type TranslateOptions = OptionsOf<typeof translateCommand>;
-type FastOptions = OptionsOf<typeof fastTaskCommand>;
+type FastOptions = Pick<FastStylizeOptions, 'contentScale' | 'size' | 'valueRange'>;
 import { isDone, type JobSpec } from './expand.js';
 import { decodeFrames, joinChunks, writeChunk } from './video.js';
 

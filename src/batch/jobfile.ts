@@ -114,7 +114,7 @@ function checkTask(t: unknown, where: string, baseDir: string): Task {
     if (typeof v !== 'string' || v === '') throw new JobFileError(`${at}.${k}: must be a name or a file path`);
     str[k] = v;
   }
-  const options = checkTaskOptions(kind, body.options, `${at}.options`, kind === 'translate' ? { model: str.model } : {});
+  const options = checkTaskOptions(kind, body.options, `${at}.options`, kind === 'style' ? {} : { model: str.model, output: '-' });
   if (kind === 'style') return { kind, contents: paths.contents, styles: paths.styles, options };
   const model = modelPath(str.model, `${at}.model`, baseDir);
   return { kind, inputs: paths.inputs, model, options };

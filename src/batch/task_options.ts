@@ -4,11 +4,10 @@
  * schema and cross-option checks) with errors pointing at the job file's field.
  */
 import Type from 'typebox';
-import { styleCommand, translateCommand } from '../options/commands/index.js';
-import { defineCommand, type Command } from '../options/command.js';
+import { fastStylizeCommand, styleCommand, translateCommand } from '../options/commands/index.js';
+import type { Command } from '../options/command.js';
 import { OptionError } from '../options/errors.js';
-import { kebab, opt, options, type OptionInfo } from '../options/schema.js';
-import { checkContentOptions } from '../fast/stylize.js';
+import { kebab, type OptionInfo } from '../options/schema.js';
 
 /** Option key → value, every default filled in: the canonical form that names outputs. */
 export type TaskOptions = Record<string, unknown>;
@@ -17,39 +16,33 @@ export class JobFileError extends Error {
   override name = 'JobFileError';
 }
 
-/**
- * `fast stylize`'s per-picture options. Temporal smoothing carries state from frame to frame, so
- * it cannot run on chunks that workers process independently, and is not offered.
- */
-export const fastTaskCommand = defineCommand({
-  name: 'fast stylize',
-  summary: 'A fast style network on pictures and videos (a job file task).',
-  usage: '{"fast": {"inputs": [...], "model": NAME|FILE, "options": {...}}}',
-  options: options({
-    contentScale: opt.number({ exclusiveMinimum: 0, help: 'divide width and height by this first (as pytorch/examples)' }),
-    size: opt.int({ minimum: 4, help: 'resize so the longest side is N pixels' }),
-    valueRange: opt.choice(['255', '1'], { help: 'ONNX models: the values they take and give, 0-255 or 0-1' }),
-  }),
-  check: (o) => checkContentOptions(o),
-});
-
 export type TaskKind = 'style' | 'translate' | 'fast';
 
 export const TASK_COMMANDS: Record<TaskKind, Command> = {
   style: styleCommand as unknown as Command,
   translate: translateCommand as unknown as Command,
-  fast: fastTaskCommand as unknown as Command,
+  fast: fastStylizeCommand as unknown as Command,
 };
 
 /**
  * Options a task may not set: where outputs go and how many threads run are the batch's and the
- * worker's; a style job has one style, so no blend; the model is the task's own field.
+ * worker's; a style job has one style, so no blend; the model is the task's own field. Fast's
+ * temporal smoothing carries state from frame to frame, which chunks that workers process
+ * independently cannot, and chunks are encoded by the batch (video batching and encoder flags
+ * are the command's own).
  */
 const NOT_PER_TASK: Record<TaskKind, Set<string>> = {
   style: new Set(['output', 'threads', 'saveEvery', 'styleBlendWeights']),
   translate: new Set(['output', 'threads', 'model']),
-  fast: new Set(),
+  fast: new Set(['output', 'threads', 'model', 'temporalSmoothing', 'batch', 'crf', 'ffmpeg', 'ffprobe']),
 };
+
+function whyNot(key: string): string {
+  if (key === 'model') return "the task's own field";
+  if (key === 'styleBlendWeights') return 'a style job has one style';
+  if (['output', 'threads', 'saveEvery'].includes(key)) return 'set by the batch or the worker';
+  return 'video chunks are processed independently and encoded by the batch';
+}
 
 /** The options a task kind takes, as the command declares them. */
 export function taskOptionInfo(kind: TaskKind): OptionInfo[] {
@@ -78,7 +71,7 @@ export function checkTaskOptions(kind: TaskKind, raw: unknown, where: string, fi
       const known = taskOptionInfo(kind).map((i) => i.flag);
       throw new JobFileError(`${field}: unknown option for ${kind}${known.length ? ` (known: ${known.join(', ')})` : ''}`);
     }
-    if (NOT_PER_TASK[kind].has(info.key)) throw new JobFileError(`${field}: not a task option (${info.key === 'model' ? "the task's own field" : 'set by the batch or the worker'})`);
+    if (NOT_PER_TASK[kind].has(info.key)) throw new JobFileError(`${field}: not a task option (${whyNot(info.key)})`);
     // Lists may be written as on the command line: "conv1_1,conv2_1".
     let value = v;
     if (typeof v === 'string' && (info.kind === 'strings' || info.kind === 'numbers')) {
@@ -91,7 +84,8 @@ export function checkTaskOptions(kind: TaskKind, raw: unknown, where: string, fi
   try {
     // `fixed`: the task's own fields that the command takes as options (translate's model).
     const resolved = cmd.resolve({ ...input, ...fixed }) as TaskOptions;
-    for (const k of Object.keys(fixed)) delete resolved[k];
+    // Only what the task may set names its outputs (the defaults of the rest are the command's).
+    for (const k of Object.keys(resolved)) if (NOT_PER_TASK[kind].has(k)) delete resolved[k];
     return resolved;
   } catch (e) {
     const msg = (e as Error).message;

@@ -1,12 +1,15 @@
 /**
  * `ai-art export onnx MODEL -o FILE.onnx`: any supported network as a standalone ONNX model
  * (weights as initializers) that plain onnxruntime runs: VGG-19 features, CycleGAN/pix2pix
- * generators (zoo names or checkpoints) and discriminators (checkpoints).
+ * generators (zoo names or checkpoints), discriminators (checkpoints) and fast style transfer's
+ * TransformerNet (hub names or pytorch/examples checkpoints; input and output RGB 0-255), which
+ * onnxruntime-web runs too.
  */
 import fs from 'node:fs';
 import { Graph, toOnnxBytes, type Tensor } from '../engine/index.js';
 import { VGG19Features, layerIndex } from '../models/vgg19.js';
 import { defineD, loadGenerator, type DiscriminatorOptions } from '../models/define.js';
+import { loadTransformerNet, widthName } from '../models/transformer_net.js';
 import { Ctx, Dropout, type Module } from '../nn/index.js';
 import { defaultHub, readModuleStateDict } from '../weights/index.js';
 import { writeFileAtomic } from '../images/index.js';
@@ -24,8 +27,9 @@ function parseSize(s: string): [number, number] {
 }
 
 /** What kind of network a state_dict holds, from its keys. */
-function kindOf(keys: string[]): 'vgg' | 'generator' | 'discriminator' {
+function kindOf(keys: string[]): 'vgg' | 'generator' | 'discriminator' | 'transformer_net' {
   if (keys.some((k) => k.startsWith('features.'))) return 'vgg';
+  if (keys.includes('conv1.conv2d.weight')) return 'transformer_net';
   if (keys.includes('model.1.weight') || keys.includes('model.model.0.weight')) return 'generator';
   return 'discriminator';
 }
@@ -46,6 +50,10 @@ async function buildModel(name: string, o: ExportOptions): Promise<{ net: Module
     const vgg = new VGG19Features('max');
     vgg.loadStateDict(new Map([...sd].filter(([k]) => k.startsWith('features.'))));
     return { net: vgg, kind: 'vgg19', forward: vggForward(vgg), inC: 3 };
+  }
+  if (kind === 'transformer_net') {
+    const net = loadTransformerNet(sd, name);
+    return { net, kind: `TransformerNet ${widthName(net.width)} width`, forward: (ctx, x) => net.forward(ctx, x), inC: 3 };
   }
   if (kind === 'generator') {
     const { net, inferred } = loadGenerator(sd, o.norm ? { norm: o.norm } : {});

@@ -1,5 +1,5 @@
 /** `ai-art fast SUBCOMMAND`: fast (feed-forward) style transfer. One line per subcommand. */
-import { UsageError } from './args.js';
+import { UsageError } from '../options/errors.js';
 
 const SUBCOMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[]) => Promise<number>> }> = {
   stylize: { help: 'INPUT... --model NAME|FILE.pth|FILE.onnx -o OUT: pictures, folders and videos', run: async () => (await import('./fast_stylize.js')).fastStylizeCommand },

@@ -3,64 +3,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { saveImage } from '../images/index.js';
 import {
-  FAST_STYLIZE_DEFAULTS,
   FastError,
-  checkContentOptions,
+  assertWritableDir,
   isVideoFile,
   loadContent,
   loadFastModel,
   stylizeImage,
   stylizeVideo,
   type FastModel,
-  type FastStylizeOptions,
   type VideoResult,
 } from '../fast/index.js';
-import { Opts, UsageError, helpText, parseArgs, type OptSpec } from './args.js';
+import { fastStylizeCommand as fastStylizeSchema } from '../options/commands/fast.js';
+import { UsageError } from '../options/errors.js';
+import { parseCli } from './parse.js';
 import { fmtNum, progressBar } from './progress.js';
 
-const D = FAST_STYLIZE_DEFAULTS;
-const OPTIONS: OptSpec[] = [
-  { name: 'model', aliases: ['m'], type: 'string', help: 'hub name (mosaic, candy, rain_princess, udnie, mosaic-9, candy-9, pointilism-9, ...), a TransformerNet .pth/.model, or an .onnx' },
-  { name: 'output', aliases: ['o', 'output-image'], type: 'string', help: 'output file (one input) or folder (several, or a folder)' },
-  { name: 'content-scale', type: 'number', help: 'divide width and height by this first (as pytorch/examples)' },
-  { name: 'size', type: 'int', help: 'resize so the longest side is N pixels' },
-  { name: 'value-range', type: 'string', choices: ['255', '1'], help: 'ONNX models: values they take and give, 0-255 (the ONNX zoo\'s, default) or 0-1' },
-  { name: 'batch', type: 'int', help: 'video frames per network call', default: D.batch },
-  { name: 'temporal-smoothing', type: 'number', help: 'video: blend still regions with the previous output, strength in [0, 1) (0: off)', default: D.temporalSmoothing },
-  { name: 'crf', type: 'int', help: 'video: x264/VP9 quality (lower is better; default 18 / 31)' },
-  { name: 'ffmpeg', type: 'string', help: 'ffmpeg binary (default: ffmpeg on PATH)', metavar: 'PATH' },
-  { name: 'ffprobe', type: 'string', help: 'ffprobe binary (default: beside --ffmpeg, else on PATH)', metavar: 'PATH' },
-  { name: 'threads', type: 'int', help: 'compute threads' },
-  { name: 'json', type: 'boolean', help: 'one JSON line with what was written' },
-  { name: 'quiet', aliases: ['q'], type: 'boolean', help: 'no progress' },
-  { name: 'help', aliases: ['h'], type: 'boolean', help: 'show this help' },
-];
-const USAGE = 'ai-art fast stylize INPUT... --model NAME|FILE.pth|FILE.onnx -o OUT';
 const IMAGE_EXT = /\.(png|jpe?g|webp|tiff?|gif|bmp|avif)$/i;
 const SAVE_EXT = /\.(png|jpe?g|webp)$/i;
-
-function readOptions(o: Opts): FastStylizeOptions {
-  const model = o.str('model');
-  const output = o.str('output');
-  if (!model) throw new UsageError(`--model is required; usage: ${USAGE}`);
-  if (!output) throw new UsageError(`-o OUT is required; usage: ${USAGE}`);
-  const vr = o.str('value-range');
-  return {
-    model,
-    output,
-    contentScale: o.num('content-scale'),
-    size: o.num('size'),
-    threads: o.num('threads'),
-    valueRange: vr === undefined ? undefined : vr === '1' ? 1 : 255,
-    batch: o.num('batch') ?? D.batch,
-    temporalSmoothing: o.num('temporal-smoothing') ?? D.temporalSmoothing,
-    ffmpeg: o.str('ffmpeg'),
-    ffprobe: o.str('ffprobe'),
-    crf: o.num('crf'),
-    json: o.bool('json'),
-    quiet: o.bool('quiet') || o.bool('json'),
-  };
-}
 
 /** Pictures and videos named or inside the named folders (one level), in a stable order. */
 function expandInputs(inputs: readonly string[]): string[] {
@@ -100,15 +59,7 @@ function plan(inputs: readonly string[], files: readonly string[], output: strin
 
 /** Fails early, before any model is loaded or downloaded, when the outputs cannot be written. */
 function checkWritable(jobs: readonly { dest: string }[]): void {
-  for (const dir of new Set(jobs.map((j) => path.dirname(path.resolve(j.dest))))) {
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      fs.accessSync(dir, fs.constants.W_OK);
-    } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM' ? 'permission denied' : (e as Error).message;
-      throw new FastError(`cannot write to ${dir}: ${why}`);
-    }
-  }
+  for (const dir of new Set(jobs.map((j) => path.dirname(path.resolve(j.dest))))) assertWritableDir(dir, true);
 }
 
 interface Written {
@@ -122,21 +73,15 @@ interface Written {
 }
 
 export async function fastStylizeCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, OPTIONS);
-  const o = new Opts(p);
-  if (o.bool('help')) {
-    process.stdout.write(
-      helpText(USAGE, OPTIONS, 'Stylise pictures, folders and videos with a feed-forward style network (Johnson et al. 2016).\nVideo needs Debian\'s ffmpeg.'),
-    );
-    return 0;
-  }
-  if (p.positionals.length === 0) throw new UsageError(`usage: ${USAGE}`);
-  const opts = readOptions(o);
-  checkContentOptions(opts);
-  if (!(opts.temporalSmoothing >= 0 && opts.temporalSmoothing < 1)) throw new UsageError(`--temporal-smoothing must be in [0, 1), got ${opts.temporalSmoothing}`);
-  if (!(opts.batch >= 1)) throw new UsageError(`--batch must be at least 1, got ${opts.batch}`);
-  const files = expandInputs(p.positionals);
-  const jobs = plan(p.positionals, files, opts.output);
+  const args = parseCli(fastStylizeSchema, argv);
+  if (!args) return 0;
+  const o = args.options;
+  if (args.positionals.length === 0) throw new UsageError(`usage: ${fastStylizeSchema.usage}`);
+  const json = args.json;
+  const quiet = args.quiet || json;
+  const valueRange = o.valueRange === undefined ? undefined : o.valueRange === '1' ? 1 : 255;
+  const files = expandInputs(args.positionals);
+  const jobs = plan(args.positionals, files, o.output);
   checkWritable(jobs);
 
   const ctrl = new AbortController();
@@ -145,13 +90,13 @@ export async function fastStylizeCommand(argv: string[]): Promise<number> {
   let model: FastModel | null = null;
   const written: Written[] = [];
   const say = (msg: string): void => {
-    if (!opts.quiet) process.stderr.write(`${msg}\n`);
+    if (!quiet) process.stderr.write(`${msg}\n`);
   };
   try {
-    model = await loadFastModel(opts.model, { threads: opts.threads, valueRange: opts.valueRange });
+    model = await loadFastModel(o.model, { threads: o.threads, valueRange });
     say(`${model.description} from ${model.source}`);
     const images = jobs.filter((j) => !isVideoFile(j.src));
-    const bar = images.length ? progressBar(images.length, 'stylize', { quiet: opts.quiet }) : null;
+    const bar = images.length ? progressBar(images.length, 'stylize', { quiet }) : null;
     let doneImages = 0;
     for (const j of jobs) {
       if (ctrl.signal.aborted) throw new FastError('interrupted');
@@ -159,17 +104,17 @@ export async function fastStylizeCommand(argv: string[]): Promise<number> {
       if (isVideoFile(j.src)) {
         let vbar: ReturnType<typeof progressBar> | null = null;
         const r = await stylizeVideo(model, j.src, j.dest, {
-          size: opts.size,
-          contentScale: opts.contentScale,
-          batch: opts.batch,
-          temporalSmoothing: opts.temporalSmoothing,
-          crf: opts.crf,
-          ffmpeg: opts.ffmpeg,
-          ffprobe: opts.ffprobe,
+          size: o.size,
+          contentScale: o.contentScale,
+          batch: o.batch,
+          temporalSmoothing: o.temporalSmoothing,
+          crf: o.crf,
+          ffmpeg: o.ffmpeg,
+          ffprobe: o.ffprobe,
           signal: ctrl.signal,
           onStart: (info) => {
             say(`${j.src}: ${info.width}x${info.height} ${info.codec} at ${info.fps} fps, ${info.frames ?? '?'} frames${info.audio ? `, audio ${info.audio.codec}` : ''} -> ${info.outWidth}x${info.outHeight}`);
-            vbar = progressBar(info.frames ?? 0, path.basename(j.src), { quiet: opts.quiet });
+            vbar = progressBar(info.frames ?? 0, path.basename(j.src), { quiet });
           },
           onProgress: (pr) => vbar?.update(pr.frames, { fps: pr.framesPerSecond.toFixed(2) }),
         });
@@ -179,14 +124,14 @@ export async function fastStylizeCommand(argv: string[]): Promise<number> {
         const fl = r.flicker.ratio === null ? '' : `, flicker ${fmtNum(r.flicker.ratio)} (output/input change between frames)`;
         say(`wrote ${j.dest}: ${r.frames} frames, ${r.framesPerSecond.toFixed(2)} frames/s${fl}`);
       } else {
-        const img = await loadContent(j.src, { contentScale: opts.contentScale, size: opts.size, notice: (m) => bar?.log(m) });
+        const img = await loadContent(j.src, { contentScale: o.contentScale, size: o.size, notice: (m) => bar?.log(m) });
         const out = await stylizeImage(model, img);
         await saveImage(out, j.dest);
         written.push({ input: j.src, output: path.resolve(j.dest), kind: 'image', width: out.width, height: out.height, seconds: (performance.now() - t0) / 1000 });
         bar?.update(++doneImages);
       }
     }
-    bar?.done(images.length && !opts.quiet ? `wrote ${images.length} picture(s)` : undefined);
+    bar?.done(images.length && !quiet ? `wrote ${images.length} picture(s)` : undefined);
   } catch (e) {
     if (ctrl.signal.aborted) {
       process.stderr.write(`ai-art fast stylize: interrupted; ${written.length} output(s) finished, nothing half-written\n`);
@@ -197,6 +142,6 @@ export async function fastStylizeCommand(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSigint);
     await model?.release();
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ model: model.source, description: model.description, outputs: written })}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ model: model.source, description: model.description, outputs: written })}\n`);
   return 0;
 }

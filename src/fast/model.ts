@@ -14,7 +14,9 @@ import { Ctx } from '../nn/index.js';
 import { Hub, defaultHub, freeSpatialDims, inspectOnnx, readModuleStateDict, ONNX_FLOAT, type OnnxValue } from '../weights/index.js';
 import { FastError } from './errors.js';
 
-export type ValueRange = 255 | 1;
+import type { ValueRange } from './value_range.js';
+
+export type { ValueRange } from './value_range.js';
 
 export interface FastModel {
   readonly kind: 'transformer_net' | 'onnx';

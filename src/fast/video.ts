@@ -14,6 +14,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { padRaw, sizeForLongestSide } from '../images/index.js';
 import { FastError } from './errors.js';
+import { assertWritableDir } from './files.js';
 import { describeExit, exited, ffmpegBin, probeVideo, spawnTool, type Exit, type FfmpegPaths, type VideoInfo } from './ffmpeg.js';
 import type { FastModel } from './model.js';
 import { FlickerMeter, TemporalSmoother } from './smoothing.js';
@@ -87,24 +88,10 @@ function codecArgs(ext: string, oddSize: boolean, crf: number | undefined, audio
 }
 
 function checkOutput(input: string, output: string): void {
-  const ext = path.extname(output).toLowerCase();
   if (!isVideoFile(output)) throw new FastError(`${output}: write video as ${VIDEO_EXTENSIONS.join(', ')}`);
   if (path.resolve(input) === path.resolve(output)) throw new FastError(`${output}: the output would overwrite the input`);
-  const dir = path.dirname(path.resolve(output));
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(dir);
-  } catch {
-    throw new FastError(`cannot write ${output}: the folder ${dir} does not exist`);
-  }
-  if (!st.isDirectory()) throw new FastError(`cannot write ${output}: ${dir} is not a folder`);
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new FastError(`cannot write ${output}: the folder ${dir} is not writable`);
-  }
   if (fs.existsSync(output) && fs.statSync(output).isDirectory()) throw new FastError(`cannot write ${output}: a folder with that name exists`);
-  void ext;
+  assertWritableDir(path.dirname(path.resolve(output)));
 }
 
 /** Frames of exactly `bytes` from a stream. */
@@ -126,32 +113,35 @@ async function* frames(stream: Readable, bytes: number): AsyncGenerator<Buffer> 
   if (have > 0) throw new FastError(`ffmpeg ended in the middle of a frame (${have} of ${bytes} bytes)`);
 }
 
-/** Writes, waiting for the pipe to drain; fails if the reader has gone. */
+/**
+ * Writes, waiting for the pipe to drain; fails if the reader has gone, also when it went
+ * before this write (a destroyed stream emits no further 'error' or 'close' to wait for).
+ */
 function write(w: Writable, b: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (e: Error): void => {
-      cleanup();
-      reject(e);
-    };
-    const onClose = (): void => {
-      cleanup();
+    if (w.destroyed || !w.writable) {
       reject(new FastError('the encoder closed its input'));
-    };
-    const onDrain = (): void => {
-      cleanup();
-      resolve();
-    };
-    const cleanup = (): void => {
-      w.off('error', onError);
+      return;
+    }
+    let settled = false;
+    const finish = (err?: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      w.off('error', finish);
       w.off('close', onClose);
       w.off('drain', onDrain);
+      if (err) reject(err);
+      else resolve();
     };
-    w.on('error', onError);
+    const onClose = (): void => finish(new FastError('the encoder closed its input'));
+    const onDrain = (): void => finish();
+    w.on('error', finish);
     w.on('close', onClose);
-    if (w.write(b)) {
-      cleanup();
-      resolve();
-    } else w.on('drain', onDrain);
+    const more = w.write(b, (err) => {
+      if (err) finish(err);
+    });
+    if (more) finish();
+    else w.on('drain', onDrain);
   });
 }
 

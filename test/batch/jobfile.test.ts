@@ -65,7 +65,7 @@ test('a malformed job file is refused with the entry and field named', async () 
     [{ output: 'out', tasks: [{ translate: { inputs: ['a.png'], model: 'nets/x.pth' } }] }, /^tasks\[0\]\.translate\.model: nets\/x\.pth: no such file$/],
     [{ output: 'out', tasks: [{ translate: { inputs: ['a.png'], model: 'horse2zebra', options: { norm: 'group' } } }] }, /^tasks\[0\]\.translate\.options\.norm: must be one of/],
     [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candyy' } }] }, /^tasks\[0\]\.fast\.model: .*candyy/],
-    [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candy', options: { 'temporal-smoothing': 0.5 } } }] }, /^tasks\[0\]\.fast\.options\.temporal-smoothing: unknown option for fast/],
+    [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candy', options: { 'temporal-smoothing': 0.5 } } }] }, /^tasks\[0\]\.fast\.options\.temporal-smoothing: not a task option \(video chunks/],
     [{ output: 'out', tasks: [{ fast: { inputs: ['a.png'], model: 'candy', options: { size: 2 } } }] }, /^tasks\[0\]\.fast\.options\.size: must be a whole number ≥ 4, got 2$/],
     [{ tasks: [] }, /^output: must be a folder name$/],
     [{ output: 'out', tasks: [], extra: 1 }, /^extra: unknown field/],

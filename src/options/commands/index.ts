@@ -4,11 +4,13 @@ import { cycleganTestCommand, cycleganTrainCommand, combineCommand, pix2pixTestC
 import { demoCommand, exploreCommand, styleCommand } from './style.js';
 import { exportCommand, modelsCommand } from './weights.js';
 import { BATCH_COMMANDS, workerCommand } from './batch.js';
+import { fastStylizeCommand } from './fast.js';
 
 export { styleCommand, exploreCommand, demoCommand } from './style.js';
 export { cycleganTrainCommand, cycleganTestCommand, pix2pixTrainCommand, pix2pixTestCommand, translateCommand, combineCommand } from './gan.js';
 export { modelsCommand, exportCommand } from './weights.js';
 export { batchRunCommand, batchSubmitCommand, batchStatusCommand, batchWaitCommand, batchCancelCommand, batchResultsCommand, workerCommand } from './batch.js';
+export { fastStylizeCommand } from './fast.js';
 
 /** In the order the CLI reference lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -21,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   pix2pixTrainCommand,
   pix2pixTestCommand,
   combineCommand,
+  fastStylizeCommand,
   modelsCommand,
   exportCommand,
   ...BATCH_COMMANDS,

@@ -24,10 +24,10 @@ export const modelsCommand = defineCommand({
 export const exportCommand = defineCommand({
   name: 'export',
   summary: 'Write a network as a standalone ONNX model that plain onnxruntime runs.',
-  usage: 'ai-art export onnx MODEL -o FILE.onnx [--size HxW]   (MODEL: vgg19, vgg19-random, a zoo name or a .pth)',
+  usage: 'ai-art export onnx MODEL -o FILE.onnx [--size HxW]   (MODEL: vgg19, vgg19-random, a zoo name, a fast style name or a .pth/.model)',
   positionals: [
     { name: 'onnx', help: 'the format' },
-    { name: 'MODEL', help: 'vgg19, vgg19-random, a zoo name or a .pth checkpoint' },
+    { name: 'MODEL', help: 'vgg19, vgg19-random, a zoo name, a fast style name (candy, ...) or a .pth/.model checkpoint (generators, discriminators, TransformerNet)' },
   ],
   options: options(
     asWritten({
