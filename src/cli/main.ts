@@ -11,6 +11,8 @@ const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[
   explore: { help: 'per-layer experiments: strokes STYLE | content CONTENT', run: async () => (await import('./explore.js')).exploreCommand },
   cyclegan: { help: 'CycleGAN, unpaired translation: train | test (official train.py/test.py options)', run: async () => (await import('./cyclegan.js')).cycleganCommand },
   pix2pix: { help: 'pix2pix, paired translation: train | test (official train.py/test.py options)', run: async () => (await import('./pix2pix.js')).pix2pixCommand },
+  batch: { help: 'many jobs from a job file: run JOBFILE | submit JOBFILE --redis URL | status | wait | cancel | results', run: async () => (await import('./batch.js')).batchCommand },
+  worker: { help: 'run queued batch jobs: --redis URL [--concurrency N] [--threads N]', run: async () => (await import('./batch.js')).workerCommand },
   combine: { help: 'A|B pairs for pix2pix: --fold_A DIR --fold_B DIR --fold_AB DIR', run: async () => (await import('./combine.js')).combineCommand },
 };
 

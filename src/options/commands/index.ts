@@ -3,12 +3,14 @@ import type { Command } from '../command.js';
 import { cycleganTestCommand, cycleganTrainCommand, combineCommand, pix2pixTestCommand, pix2pixTrainCommand, translateCommand } from './gan.js';
 import { demoCommand, exploreCommand, styleCommand } from './style.js';
 import { exportCommand, modelsCommand } from './weights.js';
+import { BATCH_COMMANDS, workerCommand } from './batch.js';
 import { fastStylizeCommand } from './fast.js';
 import { fastTrainCommand } from './fast_train.js';
 
 export { styleCommand, exploreCommand, demoCommand } from './style.js';
 export { cycleganTrainCommand, cycleganTestCommand, pix2pixTrainCommand, pix2pixTestCommand, translateCommand, combineCommand } from './gan.js';
 export { modelsCommand, exportCommand } from './weights.js';
+export { batchRunCommand, batchSubmitCommand, batchStatusCommand, batchWaitCommand, batchCancelCommand, batchResultsCommand, workerCommand } from './batch.js';
 export { fastStylizeCommand } from './fast.js';
 export { fastTrainCommand } from './fast_train.js';
 
@@ -27,6 +29,8 @@ export const COMMANDS: readonly Command[] = [
   fastTrainCommand,
   modelsCommand,
   exportCommand,
+  ...BATCH_COMMANDS,
+  workerCommand,
 ];
 
 export function commandByName(name: string): Command | undefined {
