@@ -1,7 +1,7 @@
 /** `ai-art translate INPUT... --model NAME_OR_FILE -o DIR`: CycleGAN / pix2pix generators on images. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadImage, saveImage } from '../images/index.js';
+import { loadImage, optionsStamp, saveImage } from '../images/index.js';
 import type { NormType } from '../models/norm_layer.js';
 import { Translator, expandInputs, resolveGenerator } from '../gan/translate.js';
 import { Opts, UsageError, helpText, parseArgs, type OptSpec } from './args.js';
@@ -47,12 +47,13 @@ export async function translateCommand(argv: string[]): Promise<number> {
   const tr = new Translator(gen, { eval: o.bool('eval'), pad: o.bool('pad'), seed: o.num('seed'), threads: o.num('threads') });
   const bar = progressBar(files.length, 'translate', { quiet });
   const written: string[] = [];
+  const stamp = { model, eval: o.bool('eval'), pad: o.bool('pad'), seed: o.num('seed') };
   try {
     for (const [i, f] of files.entries()) {
       const img = await loadImage(f);
       const out = await tr.translate(img, f);
       const dest = path.join(outDir, `${path.basename(f, path.extname(f))}.png`);
-      await saveImage(out, dest);
+      await saveImage(out, dest, { text: optionsStamp('translate', stamp, { input: path.basename(f) }) });
       written.push(path.resolve(dest));
       bar.update(i + 1);
     }
