@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[
   explore: { help: 'per-layer experiments: strokes STYLE | content CONTENT', run: async () => (await import('./explore.js')).exploreCommand },
   cyclegan: { help: 'CycleGAN, unpaired translation: train | test (official train.py/test.py options)', run: async () => (await import('./cyclegan.js')).cycleganCommand },
   pix2pix: { help: 'pix2pix, paired translation: train | test (official train.py/test.py options)', run: async () => (await import('./pix2pix.js')).pix2pixCommand },
+  studio: { help: 'the local web app: studio [--port 7860] [--host 127.0.0.1] [--open]', run: async () => (await import('./studio.js')).studioCommand },
   combine: { help: 'A|B pairs for pix2pix: --fold_A DIR --fold_B DIR --fold_AB DIR', run: async () => (await import('./combine.js')).combineCommand },
 };
 
