@@ -15,6 +15,7 @@ import { InteractiveWorker } from './interactive_client.js';
 import { JobQueue } from './queue.js';
 import { Store } from './store.js';
 import { studioDir } from './paths.js';
+import { STYLE_OPTIONS_SCHEMA } from './schemas.js';
 import { ClientError, DEFAULT_LIMITS, type StudioLimits } from './uploads.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerUploadRoutes } from './routes/uploads.js';
@@ -112,6 +113,8 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
   registerTranslateRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   app.get('/api/health', async () => ({ ok: true, home: store.home }));
+  // The form's source: the same schema the job request is validated with.
+  app.get('/api/schemas/style', async () => STYLE_OPTIONS_SCHEMA);
 
   const web = webDir();
   if (fs.existsSync(path.join(web, 'index.html'))) {
