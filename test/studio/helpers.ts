@@ -85,7 +85,8 @@ export async function watch(url: string, until: (e: SseEvent, all: SseEvent[]) =
 
 /** A tiny pix2pix generator (unet_32, ngf 4, batch norm) with random weights, as a .pth. */
 export async function tinyPix2pix(file: string, seed = 1): Promise<void> {
-  const net = defineG({ netG: 'unet_32', ngf: 4, norm: 'batch' }, { rng: new Rng(seed) });
+  // A large init gain: with the default 0.02 a random U-Net in eval mode gives flat grey whatever it is shown.
+  const net = defineG({ netG: 'unet_32', ngf: 4, norm: 'batch', init_gain: 1 }, { rng: new Rng(seed) });
   await writePth(file, net.stateDict());
 }
 
