@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[
   style: { help: 'neural style transfer: CONTENT STYLE [STYLE...] -o OUT', run: async () => (await import('./style.js')).styleCommand },
   models: { help: 'pretrained weights: list | pull NAME | import FILE | path NAME', run: async () => (await import('./models.js')).modelsCommand },
   translate: { help: 'CycleGAN/pix2pix generators on images: INPUT... --model NAME_OR_FILE -o DIR', run: async () => (await import('./translate.js')).translateCommand },
+  fast: { help: 'fast style transfer: stylize INPUT... --model NAME|FILE -o OUT (pictures, folders, video)', run: async () => (await import('./fast.js')).fastCommand },
   export: { help: 'write a network as a standalone ONNX model: onnx MODEL -o FILE.onnx', run: async () => (await import('./export.js')).exportCommand },
   explore: { help: 'per-layer experiments: strokes STYLE | content CONTENT', run: async () => (await import('./explore.js')).exploreCommand },
   cyclegan: { help: 'CycleGAN, unpaired translation: train | test (official train.py/test.py options)', run: async () => (await import('./cyclegan.js')).cycleganCommand },

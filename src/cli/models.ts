@@ -1,5 +1,5 @@
 /** `ai-art models list | pull NAME | import FILE [--as NAME] | path NAME`: the weights hub. */
-import { listModels, importModel, modelPath, pullModel, type DownloadProgress } from '../weights/index.js';
+import { listModels, importModel, modelPath, pullModel, type Architecture, type DownloadProgress } from '../weights/index.js';
 import { Opts, UsageError, helpText, parseArgs, type OptSpec } from './args.js';
 import { fmtDuration } from './progress.js';
 
@@ -62,7 +62,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       const w = Math.max(...models.map((m) => m.name.length)) + 2;
       process.stdout.write(`${'name'.padEnd(w)}${'size'.padStart(9)}  cached  ${'network'.padEnd(26)}aliases\n`);
       for (const m of models) {
-        const arch = m.arch ? (m.arch.kind === 'vgg19' ? 'vgg19 features' : `${m.arch.netG} ${m.arch.norm}`) : '?';
+        const arch = m.arch ? archLabel(m.arch) : '?';
         process.stdout.write(
           `${m.name.padEnd(w)}${fmtBytes(m.sizeBytes).padStart(9)}  ${(m.cached ? 'yes' : 'no').padEnd(6)}  ${arch.padEnd(26)}${m.aliases.join(', ')}\n`,
         );
@@ -104,5 +104,19 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     }
     default:
       throw new UsageError(`unknown models command '${sub}'; ${USAGE}`);
+  }
+}
+
+function archLabel(a: Architecture): string {
+  switch (a.kind) {
+    case 'vgg19':
+    case 'vgg16':
+      return `${a.kind} features`;
+    case 'transformer_net':
+      return `TransformerNet ${a.width}`;
+    case 'onnx_image':
+      return `ONNX image, 0-${a.valueRange}`;
+    default:
+      return `${a.netG} ${a.norm}`;
   }
 }

@@ -25,3 +25,17 @@ export {
   type GeneratorArch,
   type InferredGenerator,
 } from './define.js';
+export {
+  TransformerNet,
+  ConvLayer,
+  ResidualBlock,
+  UpsampleConvLayer,
+  baseChannels,
+  dropObsoleteRunningStats,
+  inferTransformerWidth,
+  loadTransformerNet,
+  widthName,
+  OBSOLETE_RUNNING_STAT,
+  type TransformerNetOptions,
+  type TransformerWidth,
+} from './transformer_net.js';

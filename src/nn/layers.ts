@@ -97,6 +97,16 @@ export const ReflectionPad2d = (p: number): Pad2d => new Pad2d(p, 'reflect');
 export const ReplicationPad2d = (p: number): Pad2d => new Pad2d(p, 'edge');
 export const ZeroPad2d = (p: number): Pad2d => new Pad2d(p, 'constant');
 
+/** torch.nn.Upsample(scale_factor=s, mode='nearest') with an integer factor. */
+export class Upsample extends Module {
+  constructor(readonly scaleFactor: number) {
+    super();
+  }
+  forward(_ctx: Ctx, x: Tensor): Tensor {
+    return F.upsampleNearest(x, this.scaleFactor);
+  }
+}
+
 /** torch.nn.InstanceNorm2d (affine and track_running_stats off by default, as the reference models use it). */
 export class InstanceNorm2d extends Module {
   readonly weight: Parameter | null;

@@ -27,4 +27,5 @@ export {
   type ModuleTensor,
 } from './reader.js';
 export { writePth, writeFileAtomic, type TensorLike, type Writable, type WritePthOptions } from './writer.js';
+export { inspectOnnx, freeSpatialDims, ONNX_FLOAT, type OnnxInfo, type OnnxValue } from './onnx_model.js';
 export * from './hub/index.js';

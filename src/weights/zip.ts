@@ -4,7 +4,7 @@
  * central directory only, so a record's bytes are located without reading any
  * other record; sizes are checked against the file before anything is allocated.
  */
-import { crc32 } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { WeightsError } from './errors.js';
 import type { RandomAccessFile } from './file.js';
 
@@ -134,6 +134,47 @@ export class ZipDirectory {
       );
     }
     return { offset, length: e.size };
+  }
+
+  /**
+   * A whole member of an ordinary zip (stored or deflated), CRC-checked: the pretrained models
+   * some projects publish as one zip of checkpoints. Held in memory, so meant for members of a
+   * few hundred MB at most.
+   */
+  async extract(e: ZipEntry): Promise<Buffer> {
+    if (e.method === 0) return this.readAll(e);
+    const path = this.file.path;
+    if (e.method !== 8)
+      throw new WeightsError('unsupported', `${path}: zip entry '${e.name}' uses compression method ${e.method} (only stored and deflate are read)`);
+    if (e.localHeaderOffset + 30 > this.dataEnd)
+      throw new WeightsError('corrupt', `${path}: zip entry '${e.name}' points past the end of the data`);
+    const h = await this.file.read(e.localHeaderOffset, 30, `local header of '${e.name}'`);
+    if (h.readUInt32LE(0) !== SIG_LOC) throw new WeightsError('corrupt', `${path}: zip entry '${e.name}' has no local header`);
+    const offset = e.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+    if (offset + e.compressedSize > this.dataEnd)
+      throw new WeightsError('corrupt', `${path}: zip entry '${e.name}' extends past the end of the data; the file is truncated or corrupt`);
+    const packed = await this.file.read(offset, e.compressedSize, `zip entry '${e.name}'`);
+    let b: Buffer;
+    try {
+      b = inflateRawSync(packed, { maxOutputLength: Math.max(1, e.size) });
+    } catch (err) {
+      throw new WeightsError('corrupt', `${path}: zip entry '${e.name}' does not inflate: ${(err as Error).message}`);
+    }
+    if (b.length !== e.size || crc32(b) !== e.crc32)
+      throw new WeightsError('corrupt', `${path}: zip entry '${e.name}' fails its size or CRC check; the file is corrupt`);
+    return b;
+  }
+
+  /**
+   * The entry named `name`, else the one entry whose last path component is `name` (archives
+   * differ in their top folder); macOS resource forks (__MACOSX/) never count.
+   */
+  find(name: string): ZipEntry | undefined {
+    const exact = this.entries.get(name);
+    if (exact) return exact;
+    const base = name.split('/').pop();
+    const hits = [...this.entries.values()].filter((e) => !e.name.startsWith('__MACOSX/') && e.name.split('/').pop() === base);
+    return hits.length === 1 ? hits[0] : undefined;
   }
 
   /** A whole record, CRC-checked (meant for small records such as data.pkl). */

@@ -5,7 +5,7 @@
  */
 import { GraphError, type Tensor } from '../graph.js';
 import { matmul } from './matmul.js';
-import { transposeLast } from './shape.js';
+import { expand, reshape, transposeLast } from './shape.js';
 
 export type ResizeMode = 'nearest' | 'bilinear';
 
@@ -37,4 +37,18 @@ export function resize(x: Tensor, h: number, w: number, mode: ResizeMode = 'bili
   if (iw !== w) y = matmul(y, transposeLast(x.graph.constant(interpolationMatrix(w, iw, mode), [w, iw])));
   if (ih !== h) y = matmul(x.graph.constant(interpolationMatrix(h, ih, mode), [h, ih]), y);
   return y;
+}
+
+/**
+ * Nearest-neighbour upsampling by an integer factor (F.interpolate(scale_factor=s, mode='nearest')):
+ * each pixel repeated s x s times, as a Reshape, an Expand and a Reshape. Exact, with Expand's
+ * gradient (a sum over the copies), and plain ONNX that onnxruntime-web runs too; the matrix
+ * form of `resize` would cost a MatMul over the whole feature map for a copy.
+ */
+export function upsampleNearest(x: Tensor, s: number): Tensor {
+  if (!Number.isInteger(s) || s < 1 || x.rank !== 4) throw new GraphError(`upsampleNearest: cannot upsample ${x} by ${s}`);
+  if (s === 1) return x;
+  const [n, c, h, w] = x.shape;
+  const spread = expand(reshape(x, [n, c, h, 1, w, 1]), [n, c, h, s, w, s]);
+  return reshape(spread, [n, c, h * s, w * s]);
 }

@@ -8,6 +8,7 @@ import {
   applyTransform,
   cropU8,
   getParams,
+  resizeCenterCrop255,
   TransformError,
   type ItemTensor,
   type TransformConfig,
@@ -26,7 +27,9 @@ export interface SideJob {
 export type ItemJob =
   | { kind: 'unaligned'; A: SideJob; B: SideJob }
   | { kind: 'aligned'; path: string; grayA: boolean; grayB: boolean; u: Uniforms; swap: boolean }
-  | { kind: 'single'; A: SideJob };
+  | { kind: 'single'; A: SideJob }
+  /** fast_neural_style's transform: Resize, CenterCrop, ToTensor ×255 (no randomness). */
+  | { kind: 'resize_crop_255'; path: string; size: number };
 
 export interface Notice {
   /** Notices of one kind are capped, so a dataset full of odd files does not flood the log. */
@@ -76,6 +79,15 @@ function transformSide(img: U8Image, cfg: TransformConfig, side: SideJob, notice
 
 export async function processItem(job: ItemJob, cfg: TransformConfig): Promise<ItemResult> {
   const notices: Notice[] = [];
+  if (job.kind === 'resize_crop_255') {
+    const img = await decodeU8(job.path, notices);
+    try {
+      return { A: resizeCenterCrop255(img, job.size), notices };
+    } catch (e) {
+      if (e instanceof TransformError) throw new ItemError(e.message, job.path);
+      throw e;
+    }
+  }
   if (job.kind === 'single') {
     return { A: transformSide(await decodeU8(job.A.path, notices), cfg, job.A, notices), notices };
   }

@@ -178,6 +178,8 @@ export class GanDataLoader {
       if (job.kind === 'aligned') {
         aPaths.push(job.path);
         bPaths.push(job.path);
+      } else if (job.kind === 'resize_crop_255') {
+        aPaths.push(job.path);
       } else {
         aPaths.push(job.A.path);
         if (job.kind === 'unaligned') bPaths.push(job.B.path);

@@ -212,3 +212,40 @@ export function applyTransform(
   }
   return { tensor: toTensor(img), notices };
 }
+
+/** float32(k/255) * 255, as ToTensor then Lambda(x.mul(255)) compute it. */
+const U8_TO_255 = Float32Array.from({ length: 256 }, (_, k) => Math.fround(Math.fround(k / 255) * 255));
+
+/**
+ * pytorch/examples fast_neural_style's training transform: Resize(size) (the shorter side to
+ * `size`, the longer to int(size·long/short), Pillow BILINEAR), CenterCrop(size) (offsets
+ * int(round((side - size) / 2))), ToTensor, ×255: a CHW float32 tensor in 0-255.
+ */
+export function resizeCenterCrop255(src: U8Image, size: number): ItemTensor {
+  let img = src;
+  const { width: w, height: h } = img;
+  const short = Math.min(w, h);
+  const long = Math.max(w, h);
+  if (short !== size) {
+    const newLong = Math.trunc((size * long) / short);
+    img = w <= h ? resizeBilinear(img, size, newLong) : resizeBilinear(img, newLong, size);
+  }
+  if (img.width !== size || img.height !== size) {
+    const top = Math.trunc(pyRound((img.height - size) / 2));
+    const left = Math.trunc(pyRound((img.width - size) / 2));
+    img = cropU8(img, left, top, size, size);
+  }
+  const n = size * size;
+  const c = img.channels;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < 3; k++) out[k * n + i] = U8_TO_255[img.data[i * c + (c === 1 ? 0 : k)]];
+  return { data: out, shape: [3, size, size] };
+}
+
+function resizeBilinear(img: U8Image, width: number, height: number): U8Image {
+  if (!(width >= 1 && height >= 1))
+    throw new TransformError(`cannot resize ${img.width}x${img.height} to ${width}x${height}`);
+  const data = resampleU8(img.data, img.width, img.height, img.channels, width, height, 'bilinear');
+  return { width, height, channels: img.channels, data };
+}

@@ -10,9 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { PthReader } from '../reader.js';
+import { RandomAccessFile } from '../file.js';
+import { ZipDirectory } from '../zip.js';
+import { inspectOnnx } from '../onnx_model.js';
 import { writeFileAtomic } from '../writer.js';
 import { WeightsError } from '../errors.js';
 import { fmtShape } from '../tensor.js';
@@ -276,10 +279,17 @@ export class Hub {
     return (await this.pull(name, opts)).path;
   }
 
+  /** What to fetch by hand and where to put it. */
+  private byHand(e: HubEntry): string {
+    if (e.archive)
+      return `download ${e.url} (a zip) by other means and place it at ${this.archivePath(e)}, or extract its ${e.archive.member} to ${this.cachePath(e)}`;
+    return `download ${e.url} by other means and place it at ${this.cachePath(e)}`;
+  }
+
   private howToGet(e: HubEntry): string {
     return (
-      `Run \`ai-art models pull ${e.name}\`; without network access, download ${e.url} by other means and ` +
-      `place it at ${this.cachePath(e)} (or run \`ai-art models import FILE --as ${e.name}\`); ` +
+      `Run \`ai-art models pull ${e.name}\`; without network access, ${this.byHand(e)} ` +
+      `(or run \`ai-art models import FILE --as ${e.name}\`); ` +
       `behind a firewall, set AI_ART_HUB_MIRROR=http://host:port/ to fetch from a mirror.`
     );
   }
@@ -321,14 +331,17 @@ export class Hub {
         const part = `${final}.part`;
         const url = this.urlFor(e);
         let got;
-        try {
-          got = await downloadToPart(url, part, {
-            onProgress: opts.onProgress,
-            signal: opts.signal,
-            timeoutMs: opts.timeoutMs,
-          });
-        } catch (err) {
-          throw this.explain(err, e, url);
+        if (e.archive) got = await this.extractMember(e, part, opts);
+        else {
+          try {
+            got = await downloadToPart(url, part, {
+              onProgress: opts.onProgress,
+              signal: opts.signal,
+              timeoutMs: opts.timeoutMs,
+            });
+          } catch (err) {
+            throw this.explain(err, e, url);
+          }
         }
         try {
           await this.verify(e, part, { sha256: opts.sha256, digest: got.sha256, record: false });
@@ -345,14 +358,68 @@ export class Hub {
     );
   }
 
+  /** Where the zip an archive entry comes from is kept (shared by the entries it holds). */
+  archivePath(e: HubEntry): string | null {
+    return e.archive ? join(this.dir, e.cacheSubdir, e.archive.fileName) : null;
+  }
+
+  /**
+   * Writes an archive entry's member to `part`, downloading the zip first unless a copy is
+   * kept. A zip that does not hold the member or fails its CRC is deleted so that the next pull
+   * fetches it again.
+   */
+  private async extractMember(e: HubEntry, part: string, opts: PullOptions): Promise<{ sha256: string; size: number }> {
+    const zipPath = this.archivePath(e)!;
+    const url = this.urlFor(e);
+    await withFileLock(
+      `${zipPath}.lock`,
+      async () => {
+        if (await exists(zipPath)) return;
+        const zipPart = `${zipPath}.part`;
+        try {
+          await downloadToPart(url, zipPart, { onProgress: opts.onProgress, signal: opts.signal, timeoutMs: opts.timeoutMs });
+        } catch (err) {
+          throw this.explain(err, e, url);
+        }
+        await rename(zipPart, zipPath);
+        await rm(metaPath(zipPart), { force: true });
+      },
+      { signal: opts.signal, onWait: opts.onWait },
+    );
+    let bytes: Buffer;
+    try {
+      const f = await RandomAccessFile.open(zipPath);
+      try {
+        const dir = await ZipDirectory.read(f);
+        const entry = dir.find(e.archive!.member);
+        if (!entry) throw new WeightsError('corrupt', `${zipPath} has no member ${e.archive!.member}`);
+        bytes = await dir.extract(entry);
+      } finally {
+        await f.close();
+      }
+    } catch (err) {
+      await rm(zipPath, { force: true });
+      const why = err instanceof Error ? err.message : String(err);
+      throw new HubError('invalid-file', `${e.name}: the archive from ${url} is not usable (${why}); it was deleted, pull again to fetch it anew`, { cause: err });
+    }
+    const fh = await open(part, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+  }
+
   private explain(err: unknown, e: HubEntry, url: string): Error {
     if (!(err instanceof HubError)) return err as Error;
     const via = this.mirror ? ` (mirror ${this.mirror} from AI_ART_HUB_MIRROR)` : '';
     if (err.code === 'network') {
       return new HubError(
         'network',
-        `cannot download ${e.name} from ${url}${via}: ${err.message}. Without network access, download ${e.url} ` +
-          `by other means and place it at ${this.cachePath(e)} (or run \`ai-art models import FILE --as ${e.name}\`); ` +
+        `cannot download ${e.name} from ${url}${via}: ${err.message}. Without network access, ${this.byHand(e)} ` +
+          `(or run \`ai-art models import FILE --as ${e.name}\`); ` +
           `behind a firewall, set AI_ART_HUB_MIRROR=http://host:port/ to fetch from a mirror.`,
         { cause: err },
       );
@@ -407,6 +474,7 @@ export class Hub {
   }
 
   private async checkStructure(e: Entry, path: string): Promise<void> {
+    if (!isLocal(e) && e.format === 'onnx') return this.checkOnnx(e, path);
     let r: PthReader;
     try {
       r = await PthReader.open(path);
@@ -441,6 +509,21 @@ export class Hub {
     } finally {
       await r.close();
     }
+  }
+
+  private async checkOnnx(e: HubEntry, path: string): Promise<void> {
+    let ok = false;
+    let got = 'missing';
+    try {
+      const info = inspectOnnx(await readFile(path), path);
+      const input = info.inputs.find((v) => v.name === e.probe.key);
+      if (input) got = `[${input.dims.join(', ')}]`;
+      ok = input !== undefined && input.dims.length === e.probe.shape.length && input.dims.every((d, i) => d === e.probe.shape[i]);
+    } catch (err) {
+      throw new HubError('invalid-file', `${e.name}: ${path} is not a usable ONNX model: ${(err as Error).message}`, { cause: err });
+    }
+    if (!ok)
+      throw new HubError('invalid-file', `${e.name}: ${path} is not the expected network (input ${e.probe.key} ${fmtShape(e.probe.shape)} expected, ${got} found)`);
   }
 
   /** Copies a file the user has into the cache under a registry name or a name of their own. */
@@ -482,6 +565,8 @@ export class Hub {
 
   /** Registry name for a file name: vgg19-dcbb9e9d.pth, horse2zebra.pth, or the official scripts' NAME_pretrained/latest_net_G.pth. */
   private guessName(src: string): string {
+    const byOwnName = this.registry.filter((r) => r.format === 'onnx' && r.fileName === basename(src));
+    if (byOwnName.length === 1) return byOwnName[0].name;
     let stem = basename(src).replace(/\.pth$/i, '');
     if (/^latest_net_G(_A|_B)?$/.test(stem)) stem = basename(dirname(src)).replace(/_pretrained$/, '');
     const byFile = this.registry.filter((r) => r.fileName === `${stem}.pth`);

@@ -6,6 +6,8 @@ export {
   type GeneratorArch,
   type GeneratorNet,
   type HubEntry,
+  type OnnxImageArch,
+  type TransformerNetArch,
   type Vgg19Arch,
 } from './registry.js';
 export { modelsDir, torchHubCheckpointsDir, downloadUrl } from './paths.js';

@@ -24,10 +24,23 @@ export interface GeneratorArch {
 }
 
 export interface Vgg19Arch {
-  kind: 'vgg19';
+  /** torchvision's VGG features (the classifier is never read). */
+  kind: 'vgg19' | 'vgg16';
 }
 
-export type Architecture = GeneratorArch | Vgg19Arch;
+/** pytorch/examples' TransformerNet (fast style transfer), input and output RGB in 0-255. */
+export interface TransformerNetArch {
+  kind: 'transformer_net';
+  width: 'full' | 'half';
+}
+
+/** An ONNX model with one NCHW RGB image input and one image output, values in 0-255 or 0-1. */
+export interface OnnxImageArch {
+  kind: 'onnx_image';
+  valueRange: 255 | 1;
+}
+
+export type Architecture = GeneratorArch | Vgg19Arch | TransformerNetArch | OnnxImageArch;
 
 export interface HubEntry {
   /** Canonical name: 'vgg19', 'cyclegan/horse2zebra', 'pix2pix/edges2shoes'. */
@@ -49,8 +62,15 @@ export interface HubEntry {
   description: string;
   /** Also look for the file in PyTorch's hub cache (torchvision downloads land there). */
   inTorchHub: boolean;
-  /** A key and shape every genuine copy has, checked on download and import. */
+  /**
+   * A key and shape every genuine copy has, checked on download and import; for an ONNX file,
+   * a graph input and its declared shape.
+   */
   probe: { key: string; shape: readonly number[] };
+  /** The file's format (default pth). */
+  format?: 'pth' | 'onnx';
+  /** `url` is a zip holding this file as `member`; the zip is kept in cacheSubdir as `fileName`. */
+  archive?: { fileName: string; member: string };
 }
 
 const CYCLEGAN_BASE = 'http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/';
@@ -113,6 +133,58 @@ function zoo(
   }));
 }
 
+/** pytorch/examples fast_neural_style/download_saved_models.py's zip of four TransformerNet checkpoints. */
+const FAST_NEURAL_STYLE_ZIP = 'https://www.dropbox.com/s/lrvwfehqdcxoza8/saved_models.zip?dl=1';
+
+function fastNeuralStyle(): HubEntry[] {
+  return [
+    ['mosaic', 'mosaic'],
+    ['candy', 'candy'],
+    ['rain_princess', 'Rain Princess (Leonid Afremov)'],
+    ['udnie', 'Udnie (Francis Picabia)'],
+  ].map(([n, what]) => ({
+    name: `fast/${n}`,
+    aliases: [n],
+    url: FAST_NEURAL_STYLE_ZIP,
+    fileName: `${n}.pth`,
+    cacheSubdir: 'fast_neural_style',
+    archive: { fileName: 'saved_models.zip', member: `saved_models/${n}.pth` },
+    approxBytes: 6_700_000,
+    arch: { kind: 'transformer_net', width: 'full' },
+    description: `fast style transfer (pytorch/examples TransformerNet): ${what}`,
+    inTorchHub: false,
+    probe: { key: 'conv1.conv2d.weight', shape: [32, 3, 9, 9] },
+  }));
+}
+
+const ONNX_ZOO_STYLE = 'https://github.com/onnx/models/raw/main/validated/vision/style_transfer/fast_neural_style/model/';
+
+/** The ONNX zoo's opset-9 exports of the same networks (and pointilism), 1x3x224x224 declared, 0-255. */
+function onnxZooStyle(): HubEntry[] {
+  // sha256 from the Git LFS pointers in onnx/models (validated/vision/style_transfer/fast_neural_style/model).
+  const models: [string, string, string][] = [
+    ['mosaic-9', 'fa646dedade881243f8d5a2ceb7de2b93675b21fc24f7482894ac4851a9a0a47', 'mosaic'],
+    ['candy-9', '9d11a3529d1e547da6ae07201d93484dbab2ec0a3614535752c8f40f0fe2968a', 'candy'],
+    ['rain-princess-9', '4162912e6f75fedef6f810ae989b9e10d3d5d43308dab34b027c850cf255e152', 'Rain Princess'],
+    ['udnie-9', '8656b6ce7dec8f22ee13c2d557d6b67bd6f550dde88d0f2e7c9972aeb765cc0d', 'Udnie'],
+    ['pointilism-9', '5ee2b8d4d6bc60a777f54e0fe96a1b717360a004b79d56c67390d4a975b14d98', 'pointillism'],
+  ];
+  return models.map(([n, sha256, what]) => ({
+    name: `onnx-zoo/${n}`,
+    aliases: n === 'pointilism-9' ? [n, 'pointilism'] : [n],
+    url: `${ONNX_ZOO_STYLE}${n}.onnx`,
+    fileName: `${n}.onnx`,
+    cacheSubdir: 'onnx_zoo',
+    sha256,
+    approxBytes: 6_728_029,
+    arch: { kind: 'onnx_image', valueRange: 255 },
+    description: `fast style transfer (ONNX model zoo, opset 9): ${what}`,
+    inTorchHub: false,
+    probe: { key: 'input1', shape: [1, 3, 224, 224] },
+    format: 'onnx',
+  }));
+}
+
 export const REGISTRY: readonly HubEntry[] = [
   {
     name: 'vgg19',
@@ -127,6 +199,23 @@ export const REGISTRY: readonly HubEntry[] = [
     inTorchHub: true,
     probe: { key: 'features.0.weight', shape: [64, 3, 3, 3] },
   },
+  {
+    name: 'vgg16',
+    aliases: ['vgg16-397923af'],
+    url: 'https://download.pytorch.org/models/vgg16-397923af.pth',
+    fileName: 'vgg16-397923af.pth',
+    cacheSubdir: 'torchvision',
+    sha256Prefix: '397923af',
+    approxBytes: 553_433_881,
+    arch: { kind: 'vgg16' },
+    description: 'torchvision VGG-16 (ImageNet), the loss network of fast style transfer',
+    inTorchHub: true,
+    // conv4_1: in VGG-19 index 17 is a ReLU, so this tells the two apart.
+    probe: { key: 'features.17.weight', shape: [512, 256, 3, 3] },
+  },
   ...zoo('cyclegan', CYCLEGAN, PIX2PIX),
   ...zoo('pix2pix', PIX2PIX, CYCLEGAN),
+  ...fastNeuralStyle(),
+  ...onnxZooStyle(),
 ];
+
