@@ -21,6 +21,7 @@ import { registerJobRoutes } from './routes/jobs.js';
 import { registerUploadRoutes } from './routes/uploads.js';
 import { registerTranslateRoutes } from './routes/translate.js';
 import { registerRunRoutes } from './routes/runs.js';
+import { registerFastRoutes } from './routes/fast.js';
 
 export interface StudioOptions {
   /** Folder for jobs, uploads and results (default: studioDir(), under AI_ART_HOME). */
@@ -112,6 +113,7 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
   registerJobRoutes(app, ctx);
   registerTranslateRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerFastRoutes(app, ctx);
   app.get('/api/health', async () => ({ ok: true, home: store.home }));
   // The form's source: the same schema the job request is validated with.
   app.get('/api/schemas/style', async () => STYLE_OPTIONS_SCHEMA);

@@ -145,11 +145,11 @@ test('jobs: malformed and invalid requests get a 400 with a message', async () =
 
 test('translate: bad model names, bodies and .pth uploads get a 4xx', async () => {
   const png = await picture(32, 32);
-  let r = await fetch(`${url}/api/translate?model=..%2F..%2Fetc`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  let r = await fetch(`${url}/api/translate?model=..%2F..%2Fetc`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
   assert.equal(r.status, 400);
-  r = await fetch(`${url}/api/translate?model=no_such_model`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  r = await fetch(`${url}/api/translate?model=no_such_model`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
   assert.equal(r.status, 404);
-  r = await fetch(`${url}/api/translate?model=upload:${'0'.repeat(64)}`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  r = await fetch(`${url}/api/translate?model=upload:${'0'.repeat(64)}`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
   assert.equal(r.status, 404);
   r = await fetch(`${url}/api/translate?model=horse2zebra`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: Buffer.from('not a png') });
   assert.equal(r.status, 415);

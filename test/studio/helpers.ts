@@ -33,7 +33,7 @@ export async function picture(w: number, h: number, seed = 0, format: 'png' | 'j
 
 export async function upload(url: string, bytes: Buffer, name = 'x.png', route = '/api/uploads'): Promise<Response> {
   const fd = new FormData();
-  fd.append('file', new Blob([bytes]), name);
+  fd.append('file', new Blob([new Uint8Array(bytes)]), name);
   return fetch(`${url}${route}`, { method: 'POST', body: fd });
 }
 
@@ -92,4 +92,18 @@ export async function tinyPix2pix(file: string, seed = 1): Promise<void> {
 
 export function isFinished(status: unknown): boolean {
   return ['done', 'stopped', 'failed', 'cancelled'].includes(String(status));
+}
+
+/** A tiny fast-style TransformerNet (width 4) with random weights, as a .pth. */
+export async function tinyFastStyle(file: string, seed = 1): Promise<void> {
+  const { TransformerNet } = await import('../../src/models/transformer_net.js');
+  const net = new TransformerNet({ width: 4, seed });
+  const sd = net.stateDict();
+  // Freshly initialised, the last layer gives values near 0 on a 0..255 scale (a black
+  // picture); a larger last layer centred on mid-grey gives one that shows its input.
+  const w = sd.get('deconv3.conv2d.weight')!;
+  const b = sd.get('deconv3.conv2d.bias')!;
+  sd.set('deconv3.conv2d.weight', { shape: w.shape, data: Float32Array.from(w.data as Float32Array, (v: number) => v * 400) });
+  sd.set('deconv3.conv2d.bias', { shape: b.shape, data: new Float32Array(b.data.length).fill(128) });
+  await writePth(file, sd);
 }

@@ -28,7 +28,7 @@ test('an uploaded pix2pix checkpoint is listed and translates images of any size
       const res = await fetch(`${studio.url}/api/translate?model=${m.model}&eval=true`, {
         method: 'POST',
         headers: { 'content-type': 'image/png' },
-        body: await picture(w, h),
+        body: new Uint8Array(await picture(w, h)),
       });
       assert.equal(res.status, 200, await res.clone().text());
       assert.equal(res.headers.get('x-net-g'), 'unet_32');
