@@ -7,28 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { contactSheetPng, demoScene, optionsStamp, saveImage, type RawImage } from '../images/index.js';
 import { stylize, type StyleReport } from '../style/stylize.js';
-import { Opts, helpText, parseArgs, type OptSpec } from './args.js';
+import { demoCommand as demoSchema } from '../options/commands/style.js';
+import { parseCli } from './parse.js';
 import { fmtNum, progressBar } from './progress.js';
 
-const OPTIONS: OptSpec[] = [
-  { name: 'output', aliases: ['o'], type: 'string', help: 'output folder', default: 'ai-art-demo' },
-  { name: 'size', type: 'int', help: 'longest side of the results', default: 160 },
-  { name: 'iterations', type: 'int', help: 'L-BFGS evaluations per style', default: 100 },
-  { name: 'json', type: 'boolean', help: 'print one JSON line with the reports' },
-  { name: 'quiet', aliases: ['q'], type: 'boolean', help: 'no progress bar' },
-  { name: 'help', aliases: ['h'], type: 'boolean', help: 'show this help' },
-];
-
 export async function demoCommand(argv: string[]): Promise<number> {
-  const o = new Opts(parseArgs(argv, OPTIONS));
-  if (o.bool('help')) {
-    process.stdout.write(helpText('ai-art demo [-o DIR]', OPTIONS, 'Style transfer on built-in pictures, offline, in about a minute.'));
-    return 0;
-  }
-  const dir = o.str('output')!;
-  const size = o.num('size')!;
-  const iterations = o.num('iterations')!;
-  const quiet = o.bool('quiet') || o.bool('json');
+  const args = parseCli(demoSchema, argv);
+  if (!args) return 0;
+  const { output: dir, size, iterations } = args.options;
+  const quiet = args.quiet || args.json;
   fs.mkdirSync(dir, { recursive: true });
   const w = size;
   const h = Math.round((size * 3) / 4);
@@ -53,6 +40,6 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const sheet = path.join(dir, 'sheet.png');
   fs.writeFileSync(sheet, await contactSheetPng(cells, { columns: 5, cellSize: size, title: 'ai-art demo: random VGG-19, offline' }));
   if (!quiet) process.stderr.write(`wrote ${sheet}\n`);
-  if (o.bool('json')) process.stdout.write(`${JSON.stringify({ sheet: path.resolve(sheet), reports })}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ sheet: path.resolve(sheet), reports })}\n`);
   return 0;
 }

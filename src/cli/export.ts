@@ -5,25 +5,17 @@
  */
 import fs from 'node:fs';
 import { Graph, toOnnxBytes, type Tensor } from '../engine/index.js';
-import { VGG19Features, VGG19_LAYERS, layerIndex } from '../models/vgg19.js';
+import { VGG19Features, layerIndex } from '../models/vgg19.js';
 import { defineD, loadGenerator, type DiscriminatorOptions } from '../models/define.js';
-import type { NormType } from '../models/norm_layer.js';
 import { Ctx, Dropout, type Module } from '../nn/index.js';
 import { defaultHub, readModuleStateDict } from '../weights/index.js';
 import { writeFileAtomic } from '../images/index.js';
-import { Opts, UsageError, helpText, parseArgs, type OptSpec } from './args.js';
+import { exportCommand as exportSchema } from '../options/commands/weights.js';
+import type { OptionsOf } from '../options/command.js';
+import { UsageError } from '../options/errors.js';
+import { parseCli } from './parse.js';
 
-const OPTIONS: OptSpec[] = [
-  { name: 'output', aliases: ['o'], type: 'string', help: 'the .onnx file to write', metavar: 'FILE' },
-  { name: 'size', type: 'string', help: 'input size HxW (or N for NxN)', default: '256' },
-  { name: 'upto', type: 'string', help: 'VGG-19: last layer to keep', default: 'relu5_4' },
-  { name: 'netD', aliases: ['netd'], type: 'string', choices: ['basic', 'n_layers', 'pixel'], help: 'discriminator checkpoints: the architecture' },
-  { name: 'n_layers_D', type: 'int', help: 'discriminator: layers for n_layers', default: 3 },
-  { name: 'norm', type: 'string', choices: ['instance', 'batch', 'none'], help: 'network normalisation (generators: inferred)' },
-  { name: 'batch-stats', type: 'boolean', help: 'batch norm with batch statistics (the official test without --eval)' },
-  { name: 'help', aliases: ['h'], type: 'boolean', help: 'show this help' },
-];
-const USAGE = 'ai-art export onnx MODEL -o FILE.onnx [--size HxW]   (MODEL: vgg19, vgg19-random, a zoo name or a .pth)';
+type ExportOptions = OptionsOf<typeof exportSchema>;
 
 function parseSize(s: string): [number, number] {
   const m = /^(\d+)(?:x(\d+))?$/.exec(s);
@@ -38,8 +30,8 @@ function kindOf(keys: string[]): 'vgg' | 'generator' | 'discriminator' {
   return 'discriminator';
 }
 
-async function buildModel(name: string, o: Opts): Promise<{ net: Module; kind: string; forward: (ctx: Ctx, x: Tensor) => Tensor; inC: number }> {
-  const upto = o.str('upto')!;
+async function buildModel(name: string, o: ExportOptions): Promise<{ net: Module; kind: string; forward: (ctx: Ctx, x: Tensor) => Tensor; inC: number }> {
+  const upto = o.upto;
   layerIndex(upto);
   const vggForward = (vgg: VGG19Features) => (ctx: Ctx, x: Tensor) => vgg.extract(ctx, x, [upto]).get(upto)!;
   if (name === 'vgg19-random') {
@@ -56,19 +48,19 @@ async function buildModel(name: string, o: Opts): Promise<{ net: Module; kind: s
     return { net: vgg, kind: 'vgg19', forward: vggForward(vgg), inC: 3 };
   }
   if (kind === 'generator') {
-    const { net, inferred } = loadGenerator(sd, o.has('norm') ? { norm: o.str('norm') as NormType } : {});
+    const { net, inferred } = loadGenerator(sd, o.norm ? { norm: o.norm } : {});
     return { net, kind: `${inferred.netG} ngf ${inferred.ngf} ${inferred.norm}`, forward: (ctx, x) => net.forward(ctx, x), inC: inferred.input_nc };
   }
-  const netD = o.str('netD');
+  const netD = o.netD;
   if (!netD) throw new UsageError(`${name} looks like a discriminator: pass --netD basic|n_layers|pixel (and --norm)`);
   const first = sd.get('model.0.weight') ?? sd.get('net.0.weight');
   if (!first) throw new UsageError(`${name}: not a VGG-19, generator or discriminator state_dict`);
   const dOpts: DiscriminatorOptions = {
-    netD: netD as DiscriminatorOptions['netD'],
+    netD,
     input_nc: first.shape[1],
     ndf: first.shape[0],
-    n_layers_D: o.num('n_layers_D'),
-    norm: (o.str('norm') ?? 'instance') as NormType,
+    n_layers_D: o.n_layers_D,
+    norm: o.norm ?? 'instance',
   };
   const net = defineD(dOpts, { init: false });
   net.loadStateDict(sd);
@@ -76,19 +68,15 @@ async function buildModel(name: string, o: Opts): Promise<{ net: Module; kind: s
 }
 
 export async function exportCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, OPTIONS);
-  const o = new Opts(p);
-  const [format, model] = p.positionals;
-  if (o.bool('help')) {
-    process.stdout.write(helpText(USAGE, OPTIONS, `VGG-19 layers: ${VGG19_LAYERS.join(', ')}`));
-    return 0;
-  }
-  if (format !== 'onnx' || !model) throw new UsageError(`usage: ${USAGE}`);
-  const out = o.str('output');
-  if (!out) throw new UsageError('missing -o FILE.onnx');
-  const [h, w] = parseSize(o.str('size')!);
+  const args = parseCli(exportSchema, argv);
+  if (!args) return 0;
+  const o = args.options;
+  const [format, model] = args.positionals;
+  if (format !== 'onnx' || !model) throw new UsageError(`usage: ${exportSchema.usage}`);
+  const out = o.output;
+  const [h, w] = parseSize(o.size);
   const { net, kind, forward, inC } = await buildModel(model, o);
-  net.train(o.bool('batch-stats'));
+  net.train(o.batchStats);
   // An exported model has no mask inputs: dropout is always off.
   for (const m of net.modules()) if (m instanceof Dropout) m.training = false;
   const g = new Graph();

@@ -4,33 +4,11 @@
  */
 import { trainGan, type TrainResult } from '../gan/train.js';
 import { testGan } from '../gan/test.js';
-import { ganOptionSpecs, parseGanOptions, type GanModel, type GanPhaseKind } from '../gan/options.js';
-import { helpText, parseArgs, UsageError, type OptSpec } from './args.js';
+import { parseGanOptions, type GanModel } from '../gan/options.js';
+import { cycleganTestCommand, cycleganTrainCommand, pix2pixTestCommand, pix2pixTrainCommand } from '../options/commands/gan.js';
+import { UsageError } from '../options/errors.js';
+import { helpText } from '../options/help.js';
 import { progressBar, type ProgressBar } from './progress.js';
-
-const CLI_SPECS: OptSpec[] = [
-  { name: 'threads', type: 'int', help: 'ONNX Runtime threads per session (default: all cores)' },
-  { name: 'quiet', aliases: ['q'], type: 'boolean', help: 'no progress bar and no per-iteration lines' },
-  { name: 'json', type: 'boolean', help: 'print one JSON line with the result at the end' },
-  { name: 'help', aliases: ['h'], type: 'boolean', help: 'show this help' },
-];
-
-const CLI_FLAGS = new Set(['threads', 'quiet', 'q', 'json', 'help', 'h']);
-
-/** Splits this command's own flags from the official options. */
-function splitArgs(argv: readonly string[]): { gan: string[]; cli: ReturnType<typeof parseArgs> } {
-  const gan: string[] = [];
-  const own: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const m = /^--?([^=]+)(=.*)?$/.exec(a);
-    if (m && CLI_FLAGS.has(m[1])) {
-      own.push(a);
-      if (m[1] === 'threads' && !m[2] && i + 1 < argv.length) own.push(argv[++i]);
-    } else gan.push(a);
-  }
-  return { gan, cli: parseArgs(own, CLI_SPECS) };
-}
 
 const VALUE_FLAGS_TO_DROP = /^--?(epoch|which[_-]epoch|load[_-]iter)$/i;
 const FLAGS_TO_DROP = /^--?(epoch|which[_-]epoch|load[_-]iter|continue[_-]train)(=.*)?$/i;
@@ -79,12 +57,10 @@ async function train(
   model: GanModel,
   cmd: string,
   argv: string[],
-  cli: ReturnType<typeof parseArgs>,
-  given: readonly string[],
 ): Promise<number> {
   const parsed = parseGanOptions(argv, 'train', { model });
-  const quiet = cli.values.get('quiet') === true;
-  const threads = cli.values.get('threads') as number | undefined;
+  const quiet = parsed.cli.quiet;
+  const threads = parsed.threads;
   const ui: { bar: ProgressBar | null } = { bar: null };
   let startBatch = 0;
   const say = (l: string): void => {
@@ -126,13 +102,13 @@ async function train(
     off();
     ui.bar = null;
   }
-  if (cli.values.get('json') === true) process.stdout.write(`${JSON.stringify(r)}\n`);
+  if (parsed.cli.json) process.stdout.write(`${JSON.stringify(r)}\n`);
   const perIter = r.iterations > 0 ? ` (${(r.seconds / r.iterations).toFixed(3)} s per iteration)` : '';
   if (r.interrupted) {
     process.stderr.write(
       `interrupted at epoch ${r.epoch}, epoch_iter ${r.epochIter}, total_iters ${r.totalIters}; ` +
         `${r.saved.includes('latest') ? `saved checkpoint 'latest' with the trainer state in ${r.dir}` : 'nothing new was trained, nothing saved'}\n` +
-        `resume with:\n  ${resumeCommand(cmd, given)}\n`,
+        `resume with:\n  ${resumeCommand(cmd, argv)}\n`,
     );
     return 130;
   }
@@ -143,12 +119,10 @@ async function train(
   return 0;
 }
 
-async function test(model: GanModel, argv: string[], cli: ReturnType<typeof parseArgs>): Promise<number> {
+async function test(model: GanModel, argv: string[]): Promise<number> {
   // `--model test` (one direction, one folder) is the official way to test a CycleGAN generator alone.
-  const pre = parseArgs(argv, ganOptionSpecs('test'));
-  const oneWay = pre.values.get('model') === 'test' && pre.given.has('model');
-  const parsed = parseGanOptions(argv, 'test', oneWay ? {} : { model });
-  const quiet = cli.values.get('quiet') === true;
+  const parsed = parseGanOptions(argv, 'test', { model, allowOneWay: true });
+  const quiet = parsed.cli.quiet;
   const ui: { bar: ProgressBar | null } = { bar: null };
   const say = (l: string): void => {
     if (ui.bar) ui.bar.log(l);
@@ -159,7 +133,7 @@ async function test(model: GanModel, argv: string[], cli: ReturnType<typeof pars
   try {
     const r = await testGan(parsed, {
       signal: controller.signal,
-      threads: cli.values.get('threads') as number | undefined,
+      threads: parsed.threads,
       log: quiet ? () => undefined : say,
       warn: (m) => say(`warning: ${m}`),
       onProgress: (p) => {
@@ -170,7 +144,7 @@ async function test(model: GanModel, argv: string[], cli: ReturnType<typeof pars
     });
     ui.bar?.done();
     ui.bar = null;
-    if (cli.values.get('json') === true) process.stdout.write(`${JSON.stringify(r)}\n`);
+    if (parsed.cli.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     process.stderr.write(`${r.images} pictures in ${r.seconds.toFixed(1)} s; results page ${r.index}\n`);
     return r.interrupted ? 130 : 0;
   } finally {
@@ -180,8 +154,6 @@ async function test(model: GanModel, argv: string[], cli: ReturnType<typeof pars
 
 export async function ganCommand(model: GanModel, cmd: string, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const usage = (phase: GanPhaseKind): string =>
-    `ai-art ${cmd} ${phase} --dataroot DIR --name NAME [options]`;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
     const text =
       `usage: ai-art ${cmd} train|test --dataroot DIR --name NAME [options]\n\n` +
@@ -197,20 +169,10 @@ export async function ganCommand(model: GanModel, cmd: string, argv: string[]): 
   }
   if (sub !== 'train' && sub !== 'test')
     throw new UsageError(`unknown subcommand '${sub}': use ai-art ${cmd} train or ai-art ${cmd} test`);
-  const { gan, cli } = splitArgs(rest);
-  if (cli.values.get('help') === true) {
-    const desc =
-      sub === 'train'
-        ? 'Options as the official train.py (names as there or kebab-case). Ctrl-C saves the latest checkpoint; --continue_train resumes it exactly.'
-        : 'Options as the official test.py. Results go to [results_dir]/[name]/[phase]_[epoch]/index.html.';
-    // Defaults as this model changes them (pix2pix: unet_256, batch norm, aligned...).
-    const { defaults } = parseGanOptions([], sub, { model, datarootOptional: true });
-    defaults.set('model', model);
-    const specs = ganOptionSpecs(sub, sub === 'train' ? model : undefined).map((s) =>
-      defaults.has(s.name) ? { ...s, default: defaults.get(s.name) } : s,
-    );
-    process.stdout.write(helpText(usage(sub), [...specs, ...CLI_SPECS], desc));
+  if (rest.some((a) => /^(-h|--help)$/.test(a))) {
+    const commands = { cycle_gan: { train: cycleganTrainCommand, test: cycleganTestCommand }, pix2pix: { train: pix2pixTrainCommand, test: pix2pixTestCommand } };
+    process.stdout.write(helpText(commands[model === 'pix2pix' ? 'pix2pix' : 'cycle_gan'][sub]));
     return 0;
   }
-  return sub === 'train' ? train(model, cmd, gan, cli, rest) : test(model, gan, cli);
+  return sub === 'train' ? train(model, cmd, rest) : test(model, rest);
 }

@@ -1,5 +1,5 @@
 /** The `ai-art` command: a thin shell over the library, one module per subcommand. */
-import { UsageError } from './args.js';
+import { UsageError } from '../options/errors.js';
 
 const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[]) => Promise<number>> }> = {
   demo: { help: 'style transfer on built-in pictures, offline (the quick start)', run: async () => (await import('./demo.js')).demoCommand },

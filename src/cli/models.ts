@@ -1,17 +1,12 @@
 /** `ai-art models list | pull NAME | import FILE [--as NAME] | path NAME`: the weights hub. */
 import { listModels, importModel, modelPath, pullModel, type Architecture, type DownloadProgress } from '../weights/index.js';
-import { Opts, UsageError, helpText, parseArgs, type OptSpec } from './args.js';
+import { modelsCommand as modelsSchema } from '../options/commands/weights.js';
+import { UsageError } from '../options/errors.js';
+import { helpText } from '../options/help.js';
+import { parseCli } from './parse.js';
 import { fmtDuration } from './progress.js';
 
-const OPTIONS: OptSpec[] = [
-  { name: 'as', type: 'string', help: 'import: the name to register the file under' },
-  { name: 'sha256', type: 'string', help: 'pull/import: expected sha256 (or a prefix of at least 8 hex digits)' },
-  { name: 'force', type: 'boolean', help: 'pull: download again even when a verified copy is present' },
-  { name: 'timeout', type: 'number', help: 'pull: seconds without data before giving up', default: 30 },
-  { name: 'json', type: 'boolean', help: 'machine-readable output' },
-  { name: 'help', aliases: ['h'], type: 'boolean', help: 'show this help' },
-];
-const USAGE = 'ai-art models list | pull NAME | import FILE [--as NAME] | path NAME';
+const USAGE = modelsSchema.usage;
 
 export function fmtBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB'];
@@ -44,14 +39,15 @@ function downloadBar(name: string): (p: DownloadProgress) => void {
 }
 
 export async function modelsCommand(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, OPTIONS);
-  const o = new Opts(p);
-  const [sub, arg] = p.positionals;
-  if (o.bool('help') || !sub) {
-    process.stdout.write(helpText(USAGE, OPTIONS, 'Pretrained weights: torchvision VGG-19 and the official CycleGAN/pix2pix zoos.'));
-    return sub || o.bool('help') ? 0 : 2;
+  const args = parseCli(modelsSchema, argv);
+  if (!args) return 0;
+  const [sub, arg] = args.positionals;
+  if (!sub) {
+    process.stdout.write(helpText(modelsSchema));
+    return 2;
   }
-  const json = o.bool('json');
+  const o = args.options;
+  const json = args.json;
   switch (sub) {
     case 'list': {
       const models = await listModels();
@@ -78,9 +74,9 @@ export async function modelsCommand(argv: string[]): Promise<number> {
         const r = await pullModel(arg, {
           onProgress: json ? undefined : downloadBar(arg),
           signal: ctrl.signal,
-          sha256: o.str('sha256'),
-          force: o.bool('force'),
-          timeoutMs: (o.num('timeout') ?? 30) * 1000,
+          sha256: o.sha256,
+          force: o.force,
+          timeoutMs: o.timeout * 1000,
           onWait: () => process.stderr.write(`${arg}: another download of this file is running; waiting for it\n`),
         });
         if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -92,7 +88,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     }
     case 'import': {
       if (!arg) throw new UsageError('models import FILE [--as NAME]');
-      const r = await importModel(arg, { as: o.str('as'), sha256: o.str('sha256') });
+      const r = await importModel(arg, { as: o.as, sha256: o.sha256 });
       if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stderr.write(`imported ${arg} as ${r.name}: ${r.path}\n`);
       return 0;

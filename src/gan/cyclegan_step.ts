@@ -41,11 +41,12 @@ export interface CycleGANNets {
 type NetName = keyof CycleGANNets;
 const NETS: readonly NetName[] = ['G_A', 'G_B', 'D_A', 'D_B'];
 
+/** The training options the step uses, complete (defaults come from the schema: cycleganTrainCommand.resolve). */
 export interface CycleGANStepOptions extends OptimizerOptions {
-  gan_mode?: GanMode;
-  lambda_A?: number;
-  lambda_B?: number;
-  lambda_identity?: number;
+  gan_mode: GanMode;
+  lambda_A: number;
+  lambda_B: number;
+  lambda_identity: number;
   /**
    * Not in the official models (their wgangp is the bare ±mean): > 0 adds
    * cal_gradient_penalty(type 'mixed', constant 1)·lambda_gp to each D loss.
@@ -92,7 +93,7 @@ interface Compiled {
 
 export class CycleGANStep {
   readonly optimizers: Record<NetName, NetAdam>;
-  readonly opts: Required<Omit<CycleGANStepOptions, 'lr' | 'beta1' | 'beta2' | 'threads'>> & {
+  readonly opts: Required<Omit<CycleGANStepOptions, 'lr' | 'beta1' | 'threads'>> & {
     threads?: number;
   };
   private gCache = new SessionCache<Compiled>();
@@ -100,7 +101,7 @@ export class CycleGANStep {
 
   constructor(
     readonly nets: CycleGANNets,
-    o: CycleGANStepOptions = {},
+    o: CycleGANStepOptions,
   ) {
     const adam = adamOptions(o);
     this.optimizers = {
@@ -110,10 +111,10 @@ export class CycleGANStep {
       D_B: new NetAdam('D_B', nets.D_B, { ...adam }),
     };
     this.opts = {
-      gan_mode: o.gan_mode ?? 'lsgan',
-      lambda_A: o.lambda_A ?? 10,
-      lambda_B: o.lambda_B ?? 10,
-      lambda_identity: o.lambda_identity ?? 0.5,
+      gan_mode: o.gan_mode,
+      lambda_A: o.lambda_A,
+      lambda_B: o.lambda_B,
+      lambda_identity: o.lambda_identity,
       lambda_gp: o.lambda_gp ?? 0,
       rng: o.rng ?? new Rng(0),
       checkFinite: o.checkFinite ?? true,

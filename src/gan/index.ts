@@ -16,8 +16,6 @@ export {
   formatOptions,
   saveOptions,
   experimentDir,
-  ganHelp,
-  ganOptionSpecs,
   UsageError,
   type GanOptions,
   type GanTrainOptions,

@@ -38,9 +38,10 @@ export interface Pix2PixNets {
   D: Module;
 }
 
+/** The training options the step uses, complete (defaults come from the schema: pix2pixTrainCommand.resolve). */
 export interface Pix2PixStepOptions extends OptimizerOptions {
-  gan_mode?: GanMode;
-  lambda_L1?: number;
+  gan_mode: GanMode;
+  lambda_L1: number;
   /** Not in the official model: > 0 adds cal_gradient_penalty('mixed')·lambda_gp to loss_D. */
   lambda_gp?: number;
   /** Draws dropout masks (pix2pix keeps dropout on by default) and gradient-penalty mixing weights. */
@@ -79,13 +80,13 @@ export class Pix2PixStep {
 
   constructor(
     readonly nets: Pix2PixNets,
-    o: Pix2PixStepOptions = {},
+    o: Pix2PixStepOptions,
   ) {
     const adam = adamOptions(o);
     this.optimizers = { G: new NetAdam('G', nets.G, adam), D: new NetAdam('D', nets.D, { ...adam }) };
     this.opts = {
-      gan_mode: o.gan_mode ?? 'vanilla',
-      lambda_L1: o.lambda_L1 ?? 100,
+      gan_mode: o.gan_mode,
+      lambda_L1: o.lambda_L1,
       lambda_gp: o.lambda_gp ?? 0,
       rng: o.rng ?? new Rng(0),
       threads: o.threads,

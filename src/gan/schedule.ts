@@ -9,7 +9,10 @@
  * of every epoch, so epoch `epoch_count` already trains with the rate after one step.
  * lrForEpoch() gives that rate for any epoch without running the loop.
  */
-import type { LrPolicy } from './options.js';
+
+/** lr_policy of the official get_scheduler. */
+export const LR_POLICIES = ['linear', 'step', 'plateau', 'cosine'] as const;
+export type LrPolicy = (typeof LR_POLICIES)[number];
 
 export interface ScheduleOptions {
   lr_policy: LrPolicy;

@@ -302,14 +302,15 @@ export function scalar(results: Results, name: string): number {
   return v[0];
 }
 
+/** --lr and --beta1 of the official train options. */
 export interface OptimizerOptions {
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
+  lr: number;
+  beta1: number;
 }
 
+/** The official models build Adam with betas=(opt.beta1, 0.999): beta2 is not an option there. */
 export function adamOptions(o: OptimizerOptions): AdamOptions {
-  return { lr: o.lr ?? 0.0002, beta1: o.beta1 ?? 0.5, beta2: o.beta2 ?? 0.999 };
+  return { lr: o.lr, beta1: o.beta1, beta2: 0.999 };
 }
 
 /**

@@ -12,6 +12,12 @@ import { ResnetGenerator } from './resnet_generator.js';
 import { UnetGenerator } from './unet_generator.js';
 
 export type Generator = ResnetGenerator | UnetGenerator;
+
+/** The official define_G / define_D names (parseNetG also takes the other depths the classes build). */
+export const NET_G = ['resnet_9blocks', 'resnet_6blocks', 'unet_256', 'unet_128'] as const;
+export type NetG = (typeof NET_G)[number];
+export const NET_D = ['basic', 'n_layers', 'pixel'] as const;
+export type NetD = (typeof NET_D)[number];
 export type Discriminator = NLayerDiscriminator | PixelDiscriminator;
 
 /** Defaults are base_options.py's; the models' own defaults (pix2pix: batch norm, unet_256) are the caller's. */
@@ -27,7 +33,7 @@ export interface GeneratorOptions {
 }
 
 export interface DiscriminatorOptions {
-  netD: 'basic' | 'n_layers' | 'pixel';
+  netD: NetD;
   input_nc?: number;
   ndf?: number;
   n_layers_D?: number;

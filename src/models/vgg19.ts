@@ -10,6 +10,8 @@ export function layerIndex(name: string): number {
   return vggLayerIndex('vgg19', name);
 }
 
+export const POOLINGS = ['max', 'avg'] as const;
+
 export class VGG19Features extends VGGFeatures {
   constructor(pooling: Pooling = 'max') {
     super('vgg19', pooling);

@@ -14,10 +14,11 @@ function styleArgs(job: JobRecord): string[] {
   for (const [k, v] of Object.entries(o)) {
     const p = STYLE_OPTIONS_SCHEMA.properties[k];
     if (!p || v === undefined || v === null || v === '') continue;
+    const flag = `--${p['x-flag']}`;
     if (p.type === 'boolean') {
-      if (v === true) args.push(p['x-flag']);
-      else if (k === 'normalizeLayers') args.push(`--no-${p['x-flag'].slice(2)}`);
-    } else args.push(p['x-flag'], String(v));
+      if (v === true) args.push(flag);
+      else if (p.default === undefined) args.push(`--no-${p['x-flag']}`);
+    } else args.push(flag, Array.isArray(v) ? v.join(',') : String(v));
   }
   const styles = job.request.styles ?? [];
   if (styles.some((s) => s.weight !== undefined)) args.push('--style-blend-weights', styles.map((s) => s.weight ?? 1).join(','));

@@ -1,23 +1,29 @@
 /**
  * JSON Schemas the studio validates requests with and generates its forms from. The style
- * options mirror `ai-art style`'s flags (src/cli/style.ts) in the library's camelCase names;
- * per option: `description` (help), `x-flag` (the CLI flag), `x-group`, `x-advanced`.
- * Options that would read arbitrary server files (--weights FILE, --init FILE) are narrowed
- * to their named choices here: the studio reads files only from its own uploads.
+ * options are `ai-art style`'s own declaration (src/options), per option: `description`
+ * (help), `x-flag`, `x-group`, `x-advanced`. Options that would read arbitrary server files
+ * (--weights FILE, --init FILE) are narrowed to their named choices: the studio reads files
+ * only from its own uploads.
  */
+import { styleCommand } from '../options/commands/style.js';
 
 export interface OptionSchema {
-  type: 'integer' | 'number' | 'string' | 'boolean';
+  type?: 'integer' | 'number' | 'string' | 'boolean' | 'array';
   description: string;
-  default?: number | string | boolean;
+  default?: unknown;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
   enum?: readonly string[];
+  items?: { type?: string; pattern?: string; minimum?: number };
+  maxItems?: number;
   pattern?: string;
   maxLength?: number;
+  /** The CLI flag without its dashes (content-weight). */
   'x-flag': string;
   'x-group': string;
   'x-advanced'?: boolean;
+  'x-list'?: boolean;
   /** Slider scale for wide positive ranges. */
   'x-log'?: boolean;
 }
@@ -29,37 +35,57 @@ export interface ObjectSchema {
   required?: string[];
 }
 
-const LAYERS = '^((conv|relu)[1-5]_[1-4])(,(conv|relu)[1-5]_[1-4])*$';
+const LAYER = '^(conv|relu)[1-5]_[1-4]$';
 
-export const STYLE_OPTIONS_SCHEMA: ObjectSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    preset: { type: 'string', enum: ['seed', 'gatys'], default: 'seed', description: 'layer preset; explicit options override it', 'x-flag': '--preset', 'x-group': 'Basics' },
-    size: { type: 'integer', minimum: 16, maximum: 2048, default: 512, description: 'longest side of the output in pixels', 'x-flag': '--size', 'x-group': 'Basics' },
-    iterations: { type: 'integer', minimum: 1, maximum: 5000, default: 500, description: 'cost evaluations (split over scales)', 'x-flag': '--iterations', 'x-group': 'Basics' },
-    contentWeight: { type: 'number', minimum: 0, maximum: 1e3, default: 1, description: 'α, weight of J_content', 'x-flag': '--content-weight', 'x-group': 'Weights' },
-    styleWeight: { type: 'number', minimum: 0, maximum: 1e20, description: 'β, weight of J_style (empty: chosen per size for random weights, 1e3 for pretrained)', 'x-flag': '--style-weight', 'x-group': 'Weights', 'x-log': true },
-    tvWeight: { type: 'number', minimum: 0, maximum: 1e3, default: 0, description: 'γ, weight of J_tv', 'x-flag': '--tv-weight', 'x-group': 'Weights' },
-    originalColors: { type: 'boolean', default: false, description: "keep the content's colours (transfer luminance only)", 'x-flag': '--original-colors', 'x-group': 'Basics' },
-    weights: { type: 'string', enum: ['auto', 'vgg19', 'random'], default: 'auto', description: 'VGG-19 weights: pretrained when cached (auto), pretrained (vgg19) or seeded random', 'x-flag': '--weights', 'x-group': 'Network' },
-    init: { type: 'string', enum: ['content', 'noise'], default: 'content', description: 'start from the content image or from noise', 'x-flag': '--init', 'x-group': 'Basics' },
-    seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, default: 0, description: 'random seed (noise init, random weights)', 'x-flag': '--seed', 'x-group': 'Basics' },
-    optimizer: { type: 'string', enum: ['lbfgs', 'adam'], default: 'lbfgs', description: 'optimiser', 'x-flag': '--optimizer', 'x-group': 'Optimiser', 'x-advanced': true },
-    learningRate: { type: 'number', minimum: 0, maximum: 100, description: 'step size (L-BFGS: 1; Adam: 0.02 on [0,1] pixels)', 'x-flag': '--learning-rate', 'x-group': 'Optimiser', 'x-advanced': true },
-    lbfgsHistory: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'L-BFGS history size', 'x-flag': '--lbfgs-history', 'x-group': 'Optimiser', 'x-advanced': true },
-    contentLayers: { type: 'string', pattern: LAYERS, maxLength: 200, description: 'comma-separated VGG-19 layers (conv1_1..conv5_4, relu1_1..relu5_4)', 'x-flag': '--content-layers', 'x-group': 'Layers', 'x-advanced': true },
-    styleLayers: { type: 'string', pattern: LAYERS, maxLength: 200, description: 'comma-separated VGG-19 layers', 'x-flag': '--style-layers', 'x-group': 'Layers', 'x-advanced': true },
-    styleLayerWeights: { type: 'string', pattern: '^(equal|exp:[0-9.eE+-]+|[0-9.eE+-]+(,[0-9.eE+-]+)*)$', maxLength: 200, description: 'equal | exp:R | w1,w2,...', 'x-flag': '--style-layer-weights', 'x-group': 'Layers', 'x-advanced': true },
-    normalizeLayers: { type: 'boolean', description: 'divide each layer cost by its target mean square (default: on for random weights)', 'x-flag': '--normalize-layers', 'x-group': 'Layers', 'x-advanced': true },
-    pooling: { type: 'string', enum: ['max', 'avg'], description: 'VGG pooling (default: avg for random weights, max for pretrained)', 'x-flag': '--pooling', 'x-group': 'Network', 'x-advanced': true },
-    styleScale: { type: 'number', minimum: 0.05, maximum: 4, default: 1, description: 'style image size relative to the output', 'x-flag': '--style-scale', 'x-group': 'Basics', 'x-advanced': true },
-    scales: { type: 'integer', minimum: 1, maximum: 6, description: 'coarse-to-fine scales (default: 1 up to 1024 px, else from about 512 px)', 'x-flag': '--scales', 'x-group': 'Basics', 'x-advanced': true },
-    saveEvery: { type: 'integer', minimum: 0, maximum: 5000, default: 0, description: 'frame every N evaluations (0: about 50 frames per run)', 'x-flag': '--save-every', 'x-group': 'Output', 'x-advanced': true },
-    tileSize: { type: 'integer', minimum: 64, maximum: 4096, default: 1024, description: 'above this many pixels squared, evaluate in overlapping windows', 'x-flag': '--tile-size', 'x-group': 'Network', 'x-advanced': true },
-    threads: { type: 'integer', minimum: 1, maximum: 256, description: 'compute threads (default: all cores)', 'x-flag': '--threads', 'x-group': 'Network', 'x-advanced': true },
-  },
+/**
+ * What the studio adds to `ai-art style`'s schema (src/options/commands/style.ts): upper
+ * bounds (sliders need a range, and a local server should not take a 100k-pixel job by
+ * accident), log sliders for the cost weights, and file options narrowed to named choices.
+ */
+const STUDIO_LIMITS: Record<string, Partial<OptionSchema>> = {
+  size: { maximum: 4096 },
+  iterations: { maximum: 10000 },
+  contentWeight: { maximum: 1e6, 'x-log': true },
+  styleWeight: { maximum: 1e20, 'x-log': true },
+  tvWeight: { maximum: 1e6, 'x-log': true },
+  learningRate: { maximum: 100, 'x-log': true },
+  lbfgsHistory: { maximum: 1000 },
+  scales: { maximum: 8 },
+  saveEvery: { maximum: 10000, description: 'frame every N evaluations (0: about 50 frames per run)' },
+  tileSize: { maximum: 4096 },
+  threads: { maximum: 256 },
+  seed: { minimum: 0, maximum: 2 ** 31 - 1 },
+  styleScale: { maximum: 8 },
+  weights: { enum: ['auto', 'vgg19', 'random'], description: 'VGG-19 weights: pretrained when cached (auto), pretrained (vgg19) or seeded random' },
+  init: { enum: ['content', 'noise'], description: 'starting image: the content picture or noise' },
+  contentLayers: { items: { type: 'string', pattern: LAYER }, maxItems: 16 },
+  styleLayers: { items: { type: 'string', pattern: LAYER }, maxItems: 16 },
+  styleLayerWeights: { pattern: '^(equal|exp:[0-9.eE+-]+|[0-9.eE+-]+(,[0-9.eE+-]+)*)$', maxLength: 200 },
 };
+
+/** Set per style image in the studio (or not an option there): left out of the form. */
+const NOT_IN_FORM = new Set(['output', 'styleBlendWeights']);
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** `ai-art style`'s options as the studio takes them: the form's source and the request schema. */
+export function studioStyleSchema(): ObjectSchema {
+  const base = styleCommand.jsonSchema() as { properties: Record<string, Record<string, unknown>> };
+  const properties: Record<string, OptionSchema> = {};
+  for (const [k, p] of Object.entries(base.properties)) {
+    if (NOT_IN_FORM.has(k)) continue;
+    const o = { ...p, ...STUDIO_LIMITS[k] } as unknown as OptionSchema;
+    o['x-flag'] = (p['x-flag'] as string | undefined) ?? kebab(k);
+    if (o.enum && !o.type) o.type = 'string';
+    delete (o as unknown as Record<string, unknown>)['x-path'];
+    delete (o as unknown as Record<string, unknown>)['x-metavar'];
+    properties[k] = o;
+  }
+  // Every option may be left out of a request: its default (or derived value) applies.
+  return { type: 'object', additionalProperties: false, properties };
+}
+
+export const STYLE_OPTIONS_SCHEMA: ObjectSchema = studioStyleSchema();
 
 const UPLOAD_ID = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 

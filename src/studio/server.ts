@@ -95,7 +95,7 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
     // Bodies other than uploads are small JSON.
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false, allErrors: false, keywords: ['x-flag', 'x-group', 'x-advanced', 'x-log'] } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false, allErrors: false, keywords: ['x-flag', 'x-group', 'x-advanced', 'x-log', 'x-aliases', 'x-list', 'x-metavar', 'x-ignored', 'x-path'] } },
   });
   await app.register(multipart, {
     limits: { fileSize: Math.max(limits.maxUploadBytes, limits.maxModelBytes), files: 1, fields: 10, fieldSize: 1024, parts: 12 },

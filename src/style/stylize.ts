@@ -9,7 +9,8 @@ import { lbfgs } from '../optim/lbfgs.js';
 import { StyleNet, meanSquare, type Coefficients, type CostValues, type Targets } from './objective.js';
 import { tiledFeatures, tiledObjective } from './tiled.js';
 import { planTiles, type TilePlan } from './tiles.js';
-import { resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
+import { blendWeights, resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
+import { styleCommand } from '../options/commands/style.js';
 import { loadVgg, type WeightsSpec } from './vgg.js';
 
 export type ImageSource = string | Buffer | RawImage;
@@ -73,8 +74,12 @@ export async function stylize(opts: StylizeOptions, hooks: StylizeHooks = {}): P
   const t0 = performance.now();
   if (!opts.styles?.length) throw new Error('stylize: at least one style image is needed');
   const notice = hooks.notice ?? (() => undefined);
-  const loaded = await loadVgg(opts.weights ?? 'auto', opts.seed ?? 0, { notice, signal: hooks.signal });
-  const s: StyleSettings = resolveSettings(opts, opts.styles.length, loaded.random);
+  const { content: _content, styles, ...options } = opts;
+  // Every option is checked before any weights or images are read.
+  const o = styleCommand.resolve(options);
+  blendWeights(o, styles.length);
+  const loaded = await loadVgg(o.weights, o.seed, { notice, signal: hooks.signal });
+  const s: StyleSettings = resolveSettings(o, styles.length, loaded.random);
   const vgg = loaded.build(s.pooling);
   const net = new StyleNet(vgg, `${loaded.id}|${s.pooling}`, s.threads);
   try {

@@ -100,6 +100,21 @@ function Field({ name, p, value, set }: { name: string; p: OptionSchema; value: 
       );
   } else if (p.type === 'integer' || p.type === 'number') {
     control = <NumberField name={name} p={p} value={value as number | undefined} set={set} />;
+  } else if (p.type === 'array') {
+    // Lists are written as on the command line: comma-separated.
+    const numeric = p.items?.type === 'number' || p.items?.type === 'integer';
+    control = (
+      <input
+        type="text"
+        name={name}
+        placeholder="default"
+        value={Array.isArray(value) ? value.join(',') : ''}
+        onChange={(e) => {
+          const parts = (e.target as HTMLInputElement).value.split(',').map((x) => x.trim()).filter(Boolean);
+          set(parts.length === 0 ? undefined : numeric ? parts.map(Number) : parts);
+        }}
+      />
+    );
   } else {
     control = (
       <input
@@ -114,9 +129,9 @@ function Field({ name, p, value, set }: { name: string; p: OptionSchema; value: 
     );
   }
   return (
-    <label class="field" title={`${p['x-flag']}: ${p.description}`}>
+    <label class="field" title={`--${p['x-flag']}: ${p.description}`}>
       <span class="name">
-        {p['x-flag'].replace(/^--/, '')}
+        {p['x-flag']}
         {value !== undefined && (
           <button type="button" class="reset" title="back to the default" onClick={() => set(undefined)}>
             ×
@@ -167,7 +182,8 @@ export function fromStamp(schema: ObjectSchema, options: Record<string, unknown>
   for (const [k, v] of Object.entries(options)) {
     const p = schema.properties[k];
     if (!p) continue;
-    if (Array.isArray(v) && p.type === 'string') out[k] = v.join(',');
+    if (p.type === 'array' && Array.isArray(v)) out[k] = v;
+    else if (p.type === 'array' && typeof v === 'string') out[k] = v.split(',');
     else if ((p.type === 'number' || p.type === 'integer') && typeof v === 'number') out[k] = v;
     else if (p.type === 'boolean' && typeof v === 'boolean') out[k] = v;
     else if (p.type === 'string' && typeof v === 'string' && (!p.enum || p.enum.includes(v))) out[k] = v;

@@ -30,11 +30,13 @@ test('bad input gets a clear message and a non-zero exit', async () => {
   const cases: [string[], RegExp][] = [
     [['style', content, style, '-o', path.join(tmp, 'missing', 'o.png')], /output folder .*missing does not exist/],
     [['style', content, style, '-o', path.join(tmp, 'o.png'), '--style-layers', 'conv9_1'], /unknown VGG-19 layer 'conv9_1'; valid layers: conv1_1/],
-    [['style', content, style, '-o', path.join(tmp, 'o.png'), '--content-weight', '-1', '--weights', 'random'], /--content-weight must be a non-negative number/],
+    [['style', content, style, '-o', path.join(tmp, 'o.png'), '--content-weight', '-1', '--weights', 'random'], /--content-weight must be a number ≥ 0, got -1/],
     [['style', path.join(tmp, 'nope.jpg'), style, '-o', path.join(tmp, 'o.png'), '--weights', 'random'], /nope\.jpg/],
     [['style', content, style, '-o', path.join(tmp, 'o.png'), '--stlye-weight', '3'], /unknown option --stlye-weight \(did you mean --style-weight\?\)/],
     [['style', content, '-o', path.join(tmp, 'o.png')], /usage: ai-art style CONTENT STYLE/],
     [['nonsense'], /unknown command 'nonsense'/],
+    // A wrong value is named first, whatever else is wrong (missing files, missing folders).
+    [['style', path.join(tmp, 'nope.jpg'), style, '-o', path.join(tmp, 'missing', 'o.png'), '--size', '3'], /--size must be a whole number ≥ 16, got 3/],
   ];
   for (const [args, re] of cases) {
     const r = await runCli(args);

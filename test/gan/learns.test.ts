@@ -17,6 +17,7 @@ import { ResnetGenerator, defineD, defineG, initWeights } from '../../src/models
 import { CycleGANStep } from '../../src/gan/cyclegan_step.js';
 import { Pix2PixStep } from '../../src/gan/pix2pix_step.js';
 import type { ImageBatch } from '../../src/gan/step_common.js';
+import { ganTrainDefaults } from '../../src/gan/options.js';
 
 const S = 32;
 type RGB = [number, number, number];
@@ -109,7 +110,7 @@ test('CycleGAN learns to turn red backgrounds blue (unpaired)', async (t) => {
   };
   const copy = (Math.abs(RED[0] - BLUE[0]) + Math.abs(RED[1] - BLUE[1]) + Math.abs(RED[2] - BLUE[2])) / 3;
   const before = await background();
-  const step = new CycleGANStep(nets, { lr: 0.002, threads: 2 });
+  const step = new CycleGANStep(nets, { ...ganTrainDefaults('cycle_gan'), lr: 0.002, threads: 2 });
   const data = new Rng(5);
   const steps = 30;
   try {
@@ -138,7 +139,7 @@ test('pix2pix learns to fill outlines (paired)', async (t) => {
   };
   const copy = l1(held.A.data);
   const before = l1(await translate(G, held.A));
-  const step = new Pix2PixStep({ G, D }, { lr: 0.002, threads: 2 });
+  const step = new Pix2PixStep({ G, D }, { ...ganTrainDefaults('pix2pix'), lr: 0.002, threads: 2 });
   const data = new Rng(3);
   const steps = 80;
   try {

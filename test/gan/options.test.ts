@@ -175,8 +175,8 @@ test('validation errors say what is wrong', () => {
   err([...D, '--input_nc', '1'], 'train', /identity loss .* --input_nc equal to --output_nc/);
   err([...D, '--input_nc', '2'], 'train', /--input_nc must be 1 \(grayscale\) or 3 \(RGB\)/);
   err([...D, '--n_epochs', '0', '--n_epochs_decay', '0'], 'train', /nothing to train/);
-  err([...D, '--batch_size', '0'], 'train', /--batch_size must be at least 1/);
-  err([...D, '--lr', '-1'], 'train', /--lr must be positive/);
+  err([...D, '--batch_size', '0'], 'train', /--batch_size must be a whole number ≥ 1, got 0/);
+  err([...D, '--lr', '-1'], 'train', /--lr must be a number > 0, got -1/);
   err([...D, '--model', 'test'], 'train', /--model test only generates/);
   err(['--name', 'x'], 'train', /--dataroot is required/);
   err([...D, '--lambda_AA', '1'], 'train', /unknown option --lambda_AA \(did you mean --lambda_A/);

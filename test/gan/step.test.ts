@@ -34,6 +34,7 @@ import { Pix2PixStep } from '../../src/gan/pix2pix_step.js';
 import type { ImageBatch } from '../../src/gan/step_common.js';
 import { assertClose, loadFixture, type Json } from '../helpers/fixtures.js';
 import { f32, readGanPth, subDict } from './helpers.js';
+import { ganTrainDefaults } from '../../src/gan/options.js';
 
 const GRAD_TOL = { atol: 1e-4, rtol: 1e-4 };
 const WEIGHT_TOL = { atol: 1e-6, rtol: 0 };
@@ -354,7 +355,7 @@ test('pix2pix: two optimize_parameters() iterations (batch norm, dropout) match 
 test('a step refuses networks in eval mode and batches that do not fit', async () => {
   const G = defineG({ netG: 'unet_32', ngf: 1, norm: 'batch' }, { init: false });
   const D = defineD({ netD: 'basic', ndf: 1, norm: 'batch', input_nc: 6 }, { init: false });
-  const step = new Pix2PixStep({ G: G.eval(), D: D.train() });
+  const step = new Pix2PixStep({ G: G.eval(), D: D.train() }, ganTrainDefaults('pix2pix'));
   const img = (h: number): ImageBatch => ({ data: new Float32Array(3 * h * h), shape: [1, 3, h, h] });
   await assert.rejects(
     step.optimizeParameters({ real_A: img(32), real_B: img(32) }),
@@ -375,7 +376,7 @@ test('a step refuses networks in eval mode and batches that do not fit', async (
     G_B: defineG({ netG: 'resnet_1blocks', ngf: 1, input_nc: 3, output_nc: 1 }, { init: false }),
     D_A: defineD({ netD: 'pixel', ndf: 1, input_nc: 3 }, { init: false }),
     D_B: defineD({ netD: 'pixel', ndf: 1, input_nc: 1 }, { init: false }),
-  });
+  }, ganTrainDefaults('cycle_gan'));
   const gray: ImageBatch = { data: new Float32Array(16 * 16), shape: [1, 1, 16, 16] };
   const rgb: ImageBatch = { data: new Float32Array(3 * 16 * 16), shape: [1, 3, 16, 16] };
   await assert.rejects(cg.stepG({ real_A: gray, real_B: rgb }), /identity loss needs input_nc == output_nc/);
@@ -397,8 +398,8 @@ test('wgangp with lambda_gp adds a non-negative gradient penalty to the D losses
     shape: [1, 3, 16, 16],
   });
   const batch = { real_A: img(), real_B: img() };
-  const plain = new CycleGANStep(build(), { gan_mode: 'wgangp', threads: 1 });
-  const gp = new CycleGANStep(build(), { gan_mode: 'wgangp', lambda_gp: 10, rng: new Rng(13), threads: 1 });
+  const plain = new CycleGANStep(build(), { ...ganTrainDefaults('cycle_gan'), gan_mode: 'wgangp', threads: 1 });
+  const gp = new CycleGANStep(build(), { ...ganTrainDefaults('cycle_gan'), gan_mode: 'wgangp', lambda_gp: 10, rng: new Rng(13), threads: 1 });
   try {
     const a = await plain.optimizeParameters(batch);
     const b = await gp.optimizeParameters(batch);

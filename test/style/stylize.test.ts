@@ -68,7 +68,7 @@ test('options: presets, overrides and clear errors', () => {
   assert.equal(r.normalizeLayers, true);
   assert.deepEqual(parseLayerWeights('exp:2', 3), [1, 2, 4]);
   assert.throws(() => resolveSettings({ styleLayers: ['conv9_9'] }, 1, true), (e: Error) => e instanceof StyleOptionError && /valid layers: conv1_1, relu1_1/.test(e.message));
-  assert.throws(() => resolveSettings({ contentWeight: -1 }, 1, true), /--content-weight must be a non-negative number/);
+  assert.throws(() => resolveSettings({ contentWeight: -1 }, 1, true), /--content-weight must be a number ≥ 0, got -1/);
   assert.throws(() => resolveSettings({ styleLayerWeights: '1,2' }, 1, true), /2 weights for 5 style layers/);
   assert.throws(() => resolveSettings({ styleLayers: ['pool1'] }, 1, true), /pooling layer/);
   assert.throws(() => resolveSettings({ styleBlendWeights: [1] }, 2, true), /1 weights for 2 style images/);

@@ -5,10 +5,14 @@
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Rng } from '../../nn/random.js';
-import type { DatasetMode, GanBaseOptions } from '../options.js';
+import type { GanBaseOptions } from '../options.js';
 import { DataError, describeFolder, makeDataset } from './files.js';
 import type { ItemJob, SideJob } from './item.js';
 import type { TransformConfig, Uniforms } from './transform.js';
+
+/** --dataset_mode of the official code. */
+export const DATASET_MODES = ['unaligned', 'aligned', 'single'] as const;
+export type DatasetMode = (typeof DATASET_MODES)[number];
 
 export interface GanDataset {
   readonly mode: DatasetMode;

@@ -6,9 +6,12 @@
  * [0, 1) drawn on the main thread, so results do not depend on which worker ran the item.
  */
 import { resampleU8 } from '../../images/resample.js';
-import type { Preprocess } from '../options.js';
 
 /** Interleaved HWC bytes, 1 (L) or 3 (RGB) channels. */
+/** --preprocess of the official get_transform. */
+export const PREPROCESS = ['resize_and_crop', 'crop', 'scale_width', 'scale_width_and_crop', 'none'] as const;
+export type Preprocess = (typeof PREPROCESS)[number];
+
 export interface U8Image {
   width: number;
   height: number;

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { commandLine } from '../command.js';
+import { styleCommand } from '../../options/commands/style.js';
+import { OptionError } from '../../options/errors.js';
 import type { JobEvent } from '../queue.js';
 import { ID_PARAMS, JOB_REQUEST_SCHEMA } from '../schemas.js';
 import type { StudioContext } from '../server.js';
@@ -45,6 +47,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: StudioContext): voi
       await named('content', body.content, 'the content image');
       for (const [i, s] of body.styles.entries()) await named(`style${i}`, s.id, `style image ${i + 1}`);
       if (!body.styles.some((s) => (s.weight ?? 1) > 0)) throw new ClientError(400, 'at least one style blend weight must be positive');
+      // The command's own checks (layer lists against cost weights, ...), as the CLI runs them.
+      try {
+        styleCommand.resolve(body.options ?? {});
+      } catch (e) {
+        if (e instanceof OptionError) throw new ClientError(400, e.message);
+        throw e;
+      }
     } else {
       if (!body.explore) throw new ClientError(400, "an explore job needs 'explore'");
       await named('image', body.explore.image, 'the image');
