@@ -9,12 +9,10 @@ import { Chart, Status } from '../widgets.js';
 import { navigate, useRoute } from '../router.js';
 
 interface LogEntry {
+  x: number;
   epoch: number;
-  iters: number;
-  t_comp: number;
-  t_data: number;
   losses: Record<string, number>;
-  progress?: number;
+  secondsPerImage?: number;
 }
 interface RunSummary {
   root: number;
@@ -33,17 +31,19 @@ interface RunDetail {
 
 const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-/** Epochs planned (n_epochs + n_epochs_decay), epoch progress and seconds per image give the ETA. */
+/** Epochs planned (n_epochs + n_epochs_decay) and the pace of the last logged points give the ETA. */
 function eta(d: RunDetail): { done: number; total: number; seconds: number } | null {
-  const last = d.entries.at(-1);
+  const es = d.entries;
+  const last = es.at(-1);
   const o = d.options ?? {};
   const total = Number(o.n_epochs ?? NaN) + Number(o.n_epochs_decay ?? 0);
-  if (!last || !Number.isFinite(total) || last.progress === undefined) return null;
-  const start = Number(o.epoch_count ?? 1);
-  const frac = last.progress - last.epoch;
-  const perEpoch = frac > 0 ? last.iters / frac : NaN;
-  const remaining = Math.max(0, start + total - last.progress);
-  return { done: last.progress - start, total, seconds: remaining * perEpoch * (last.t_comp + last.t_data) };
+  if (!last || !Number.isFinite(total)) return null;
+  const start = Number(o.epoch_count ?? 1) - 1;
+  // Seconds per epoch from the images' compute time: the epoch fraction one point covers.
+  const prev = es.at(-2);
+  const step = prev ? last.x - prev.x : NaN;
+  const perEpoch = step > 0 && last.secondsPerImage ? last.secondsPerImage / step : NaN;
+  return { done: last.x - start, total, seconds: Math.max(0, start + total - last.x) * perEpoch };
 }
 
 export function DashboardPage() {
@@ -69,7 +69,7 @@ export function DashboardPage() {
   const keys = useMemo(() => [...new Set((detail?.entries ?? []).flatMap((e) => Object.keys(e.losses)))], [detail?.entries.length, detail?.name]);
   const data = useMemo(() => {
     const es = detail?.entries ?? [];
-    return [es.map((e, i) => e.progress ?? i), ...keys.map((k) => es.map((e) => e.losses[k] ?? NaN))];
+    return [es.map((e) => e.x), ...keys.map((k) => es.map((e) => e.losses[k] ?? NaN))];
   }, [detail, keys]);
   const e = detail ? eta(detail) : null;
 
@@ -89,7 +89,7 @@ export function DashboardPage() {
         <div class="run-detail">
           <div data-testid="run-progress">
             {e ? `epoch progress ${e.done.toFixed(2)} / ${e.total} · ETA ${fmtSeconds(e.seconds)}` : `${detail.entries.length} log points`}
-            {detail.entries.length > 0 && ` · ${(1 / Math.max(1e-9, detail.entries.at(-1)!.t_comp)).toFixed(2)} images/s`}
+            {detail.entries.at(-1)?.secondsPerImage ? ` · ${(1 / detail.entries.at(-1)!.secondsPerImage!).toFixed(2)} images/s` : ''}
           </div>
           <Chart series={keys.map((k, i) => ({ label: k, color: COLORS[i % COLORS.length] }))} data={data} xLabel="epoch" log={false} />
           <div class="samples">
