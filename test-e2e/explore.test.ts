@@ -41,7 +41,8 @@ test('strokes per layer: computed as jobs, shown as they finish, reused when ask
   await page.waitForFunction(() => [...document.querySelectorAll('.cell img')].every((i) => (i as HTMLImageElement).naturalWidth > 0));
   await s.shot('strokes');
   // Asked again: the same jobs come back at once.
-  const before = (await (await fetch(`${s.studio.url}/api/jobs`)).json()) as unknown[];
+  const before = (await (await fetch(`${s.studio.url}/api/jobs`)).json()) as { request: { explore: { iterations: number; size: number } } }[];
+  assert.deepEqual(before.map((j) => [j.request.explore.size, j.request.explore.iterations]), [[48, 15], [48, 15], [48, 15]]);
   await page.getByRole('button', { name: 'Compute' }).click();
   await page.waitForTimeout(500);
   const after = (await (await fetch(`${s.studio.url}/api/jobs`)).json()) as unknown[];

@@ -75,10 +75,10 @@ export function ExplorePage() {
             </select>
           </label>
           <label>
-            size <input type="number" min={16} max={512} value={size} onChange={(e) => setSize(Number((e.target as HTMLInputElement).value))} />
+            size <input type="number" min={16} max={512} value={size} onInput={(e) => setSize(Number((e.target as HTMLInputElement).value))} />
           </label>
           <label>
-            iterations <input type="number" min={1} max={1000} value={iterations} onChange={(e) => setIterations(Number((e.target as HTMLInputElement).value))} />
+            iterations <input type="number" min={1} max={1000} value={iterations} onInput={(e) => setIterations(Number((e.target as HTMLInputElement).value))} />
           </label>
           <label>
             weights{' '}
