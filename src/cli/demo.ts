@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { contactSheetPng, demoScene, saveImage, type RawImage } from '../images/index.js';
+import { contactSheetPng, demoScene, optionsStamp, saveImage, type RawImage } from '../images/index.js';
 import { stylize, type StyleReport } from '../style/stylize.js';
 import { demoCommand as demoSchema } from '../options/commands/style.js';
 import { parseCli } from './parse.js';
@@ -32,7 +32,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       { onProgress: (p) => bar.update(p.evaluation, { total: fmtNum(p.total), 'eval/s': p.evaluationsPerSecond.toFixed(1) }) },
     );
     const out = path.join(dir, `${name}.png`);
-    await saveImage(image, out);
+    await saveImage(image, out, { text: optionsStamp('style', { size, iterations, weights: 'random' }, { content: 'content.png', styles: [`style_${name}.png`] }) });
     bar.done(quiet ? undefined : `wrote ${out} (${report.seconds.toFixed(1)} s)`);
     reports[name] = { ...report, output: path.resolve(out) };
     cells.push({ image: style, label: `style: ${name}` }, { image, label: `result: ${name}` });

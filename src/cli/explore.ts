@@ -4,7 +4,8 @@
  * - content: content cost of one layer alone, from noise: which layer reconstructs and which abstracts.
  */
 import fs from 'node:fs';
-import { contactSheetPng, loadImage, type RawImage } from '../images/index.js';
+import path from 'node:path';
+import { addPngText, contactSheetPng, loadImage, optionsStamp, type RawImage } from '../images/index.js';
 import { stylize } from '../style/stylize.js';
 import { exploreCommand as exploreSchema } from '../options/commands/style.js';
 import { UsageError } from '../options/errors.js';
@@ -45,7 +46,9 @@ export async function exploreCommand(argv: string[]): Promise<number> {
     bar.done();
     cells.push({ image: result, label: layer });
   }
-  fs.writeFileSync(out, await contactSheetPng(cells, { columns: Math.min(5, cells.length), title: `explore ${kind}` }));
+  const sheet = await contactSheetPng(cells, { columns: Math.min(5, cells.length), title: `explore ${kind}` });
+  const stamp = optionsStamp('explore', { kind, layers, size: o.size, iterations: o.iterations, weights: o.weights, seed: o.seed }, { image: path.basename(src) });
+  fs.writeFileSync(out, addPngText(sheet, stamp));
   if (!args.quiet) process.stderr.write(`wrote ${out}\n`);
   return 0;
 }

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { help: string; run: () => Promise<(argv: string[
   pix2pix: { help: 'pix2pix, paired translation: train | test (official train.py/test.py options)', run: async () => (await import('./pix2pix.js')).pix2pixCommand },
   batch: { help: 'many jobs from a job file: run JOBFILE | submit JOBFILE --redis URL | status | wait | cancel | results', run: async () => (await import('./batch.js')).batchCommand },
   worker: { help: 'run queued batch jobs: --redis URL [--concurrency N] [--threads N]', run: async () => (await import('./batch.js')).workerCommand },
+  studio: { help: 'the local web app: studio [--port 7860] [--host 127.0.0.1] [--open]', run: async () => (await import('./studio.js')).studioCommand },
   combine: { help: 'A|B pairs for pix2pix: --fold_A DIR --fold_B DIR --fold_AB DIR', run: async () => (await import('./combine.js')).combineCommand },
 };
 

@@ -1,7 +1,7 @@
 /** `ai-art style CONTENT STYLE [STYLE...] -o OUT`: flags as jcjohnson/neural-style, kebab-case. */
 import path from 'node:path';
 import fs from 'node:fs';
-import { saveImage } from '../images/index.js';
+import { optionsStamp, saveImage } from '../images/index.js';
 import { stylize, type StyleReport, type StylizeOptions } from '../style/stylize.js';
 import { styleCommand as styleSchema } from '../options/commands/style.js';
 import { UsageError } from '../options/errors.js';
@@ -39,6 +39,7 @@ export async function styleCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const opts: StylizeOptions = { content, styles, ...args.options };
   const bar = progressBar(args.options.iterations, 'style', { quiet });
+  const text = optionsStamp('style', args.options, { content: path.basename(content), styles: styles.map((f) => path.basename(f)) });
   try {
     const { image, report } = await stylize(opts, {
       signal: controller.signal,
@@ -53,10 +54,10 @@ export async function styleCommand(argv: string[]): Promise<number> {
           'eval/s': pr.evaluationsPerSecond.toFixed(2),
         }),
       onFrame: async (img, n) => {
-        await saveImage(img, frameName(out, n));
+        await saveImage(img, frameName(out, n), { text });
       },
     });
-    await saveImage(image, out);
+    await saveImage(image, out, { text });
     const full: StyleReport = { ...report, output: path.resolve(out) };
     bar.done(quiet ? undefined : `wrote ${out} (${report.evaluations} evaluations, ${report.seconds.toFixed(1)} s${report.interrupted ? ', interrupted' : ''})`);
     if (args.json) process.stdout.write(`${JSON.stringify(full)}\n`);

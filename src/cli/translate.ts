@@ -1,7 +1,7 @@
 /** `ai-art translate INPUT... --model NAME_OR_FILE -o DIR`: CycleGAN / pix2pix generators on images. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadImage, saveImage } from '../images/index.js';
+import { loadImage, optionsStamp, saveImage } from '../images/index.js';
 import { Translator, expandInputs, resolveGenerator } from '../gan/translate.js';
 import { translateCommand as translateSchema } from '../options/commands/gan.js';
 import { UsageError } from '../options/errors.js';
@@ -28,12 +28,13 @@ export async function translateCommand(argv: string[]): Promise<number> {
   const tr = new Translator(gen, { eval: o.eval, pad: o.pad, seed: o.seed, threads: o.threads });
   const bar = progressBar(files.length, 'translate', { quiet });
   const written: string[] = [];
+  const stamp = { model, eval: o.eval, pad: o.pad, seed: o.seed };
   try {
     for (const [i, f] of files.entries()) {
       const img = await loadImage(f);
       const out = await tr.translate(img, f);
       const dest = path.join(outDir, `${path.basename(f, path.extname(f))}.png`);
-      await saveImage(out, dest);
+      await saveImage(out, dest, { text: optionsStamp('translate', stamp, { input: path.basename(f) }) });
       written.push(path.resolve(dest));
       bar.update(i + 1);
     }

@@ -39,6 +39,15 @@ export {
   formatFromPath,
   writeFileAtomic,
 } from './save.js';
+export {
+  type OptionsStamp,
+  AI_ART_KEY,
+  addPngText,
+  readPngText,
+  optionsStamp,
+  readOptionsStamp,
+  isPng,
+} from './pngtext.js';
 export { luminance, rgbToYiq, yiqToRgb, originalColors, matchLuminance, matchHistogram } from './color.js';
 export { fontsAvailable, type TextMode } from './text.js';
 export { type SheetItem, type SheetOptions, contactSheet, contactSheetPng } from './sheet.js';

@@ -10,6 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ImageError } from './errors.js';
 import { assertRaw, toHWC8, type RawImage } from './raw.js';
+import { addPngText } from './pngtext.js';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
@@ -18,6 +19,8 @@ export interface EncodeOptions {
   quality?: number;
   /** WebP only: lossless. */
   lossless?: boolean;
+  /** PNG only: tEXt chunks (keyword -> text), e.g. optionsStamp() from pngtext.ts. */
+  text?: Record<string, string>;
 }
 
 export interface SaveOptions extends EncodeOptions {
@@ -55,8 +58,10 @@ export async function encodeImage(
   const quality = opts.quality ?? 92;
   const s = sharp(toHWC8(img), { raw: { width: img.width, height: img.height, channels: 3 } });
   switch (format) {
-    case 'png':
-      return s.png({ compressionLevel: 6 }).toBuffer();
+    case 'png': {
+      const png = await s.png({ compressionLevel: 6 }).toBuffer();
+      return opts.text ? addPngText(png, opts.text) : png;
+    }
     case 'jpeg':
       // 4:4:4 keeps the thin coloured strokes style transfer produces from bleeding.
       return s.jpeg({ quality, chromaSubsampling: '4:4:4', mozjpeg: false }).toBuffer();

@@ -6,6 +6,7 @@ import { exportCommand, modelsCommand } from './weights.js';
 import { BATCH_COMMANDS, workerCommand } from './batch.js';
 import { fastStylizeCommand } from './fast.js';
 import { fastTrainCommand } from './fast_train.js';
+import { studioCommand } from './studio.js';
 
 export { styleCommand, exploreCommand, demoCommand } from './style.js';
 export { cycleganTrainCommand, cycleganTestCommand, pix2pixTrainCommand, pix2pixTestCommand, translateCommand, combineCommand } from './gan.js';
@@ -13,6 +14,7 @@ export { modelsCommand, exportCommand } from './weights.js';
 export { batchRunCommand, batchSubmitCommand, batchStatusCommand, batchWaitCommand, batchCancelCommand, batchResultsCommand, workerCommand } from './batch.js';
 export { fastStylizeCommand } from './fast.js';
 export { fastTrainCommand } from './fast_train.js';
+export { studioCommand } from './studio.js';
 
 /** In the order the CLI reference lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -31,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   ...BATCH_COMMANDS,
   workerCommand,
+  studioCommand,
 ];
 
 export function commandByName(name: string): Command | undefined {

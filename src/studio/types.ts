@@ -1,0 +1,87 @@
+/** Shapes shared by the server, the job worker and the browser. */
+
+export type JobKind = 'style' | 'explore';
+export type JobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
+
+export interface StyleRef {
+  id: string;
+  weight?: number;
+}
+
+export interface ExploreRequest {
+  experiment: 'strokes' | 'content';
+  layer: string;
+  image?: string;
+  size?: number;
+  iterations?: number;
+  weights?: 'auto' | 'vgg19' | 'random';
+  seed?: number;
+}
+
+/** The validated body of POST /api/jobs. */
+export interface JobRequest {
+  kind: JobKind;
+  content?: string;
+  styles?: StyleRef[];
+  options?: Record<string, unknown>;
+  explore?: ExploreRequest;
+}
+
+export interface JobProgress {
+  scale: number;
+  scales: number;
+  size: [number, number];
+  evaluation: number;
+  evaluations: number;
+  evaluationsPerSecond: number;
+  etaSeconds: number;
+  total: number;
+  content: number;
+  style: number;
+  tv: number;
+}
+
+export interface ScaleFrame {
+  scale: number;
+  size: [number, number];
+  evaluation: number;
+}
+
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  created: number;
+  started?: number;
+  finished?: number;
+  request: JobRequest;
+  /** Names of the uploaded inputs, for the gallery and the CLI command. */
+  inputNames: Record<string, string>;
+  progress?: JobProgress;
+  /** Cost history for the chart: [evaluation, total, content, style, tv]. */
+  costs: [number, number, number, number, number][];
+  /** Evaluation of the newest frame.png, 0 when none. */
+  frame: number;
+  /** The last frame of each finished coarse-to-fine scale (scale_K.png). */
+  scaleFrames: ScaleFrame[];
+  notices: string[];
+  error?: string;
+  result?: boolean;
+  report?: Record<string, unknown>;
+  /** Explore jobs: the key finished results are reused by. */
+  cacheKey?: string;
+}
+
+/** Messages the job worker sends to the server. */
+export type WorkerMessage =
+  | { type: 'progress'; progress: JobProgress }
+  | { type: 'frame'; evaluation: number }
+  | { type: 'scale'; frame: ScaleFrame }
+  | { type: 'notice'; message: string }
+  | { type: 'done'; report: Record<string, unknown>; interrupted: boolean }
+  | { type: 'error'; message: string };
+
+/** What the server sends the job worker. */
+export type ServerMessage =
+  | { type: 'start'; job: JobRecord; dir: string; files: { content?: string; styles: string[]; image?: string } }
+  | { type: 'abort' };

@@ -1,0 +1,59 @@
+/** The training dashboard watches a short CycleGAN run (started from the CLI) as it trains. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { unalignedDataset } from '../test/helpers/gan_data.js';
+import { SKIP, open, type Session } from './helpers.js';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+let s: Session;
+let child: ChildProcess | null = null;
+let runs: string;
+
+before(async () => {
+  if (SKIP) return;
+  const tmp = (await import('node:fs')).mkdtempSync(path.join((await import('node:os')).tmpdir(), 'ai-art-e2e-runs-'));
+  runs = path.join(tmp, 'checkpoints');
+  s = await open('dashboard', { runRoots: [runs] });
+  await unalignedDataset(path.join(tmp, 'data'));
+  child = spawn(
+    process.execPath,
+    [
+      '--import', 'tsx', path.join(REPO, 'src/cli/bin.ts'),
+      'cyclegan', 'train', '--dataroot', path.join(tmp, 'data'), '--checkpoints_dir', runs, '--name', 'discs',
+      '--netG', 'resnet_6blocks', '--ngf', '4', '--ndf', '4', '--num_threads', '1', '--threads', '1',
+      '--n_epochs', '10', '--n_epochs_decay', '5', '--load_size', '36', '--crop_size', '32', '--pool_size', '2',
+      '--print_freq', '1', '--display_freq', '2', '--update_html_freq', '2', '--save_latest_freq', '100', '--save_epoch_freq', '100',
+    ],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  child.stderr?.on('data', () => undefined);
+});
+after(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (!SKIP) await s.close();
+});
+
+test('a training run appears with its loss curves, samples and progress, updating as it trains', { skip: SKIP }, async () => {
+  const { page } = s;
+  await page.goto(`${s.studio.url}/#/dashboard`);
+  const run = page.locator('[data-testid=run]', { hasText: 'discs' });
+  await run.waitFor({ timeout: 180000 });
+  await run.click();
+  await page.locator('[data-testid=run-progress]').waitFor();
+  const points = async () => Number(/(\d+) points/.exec(await run.innerText())?.[1] ?? 0);
+  const first = await points();
+  await page.waitForFunction(
+    (n) => Number(/(\d+) points/.exec(document.querySelector('[data-testid=run].on')?.textContent ?? '')?.[1] ?? 0) > n + 2,
+    first,
+    { timeout: 180000, polling: 1000 },
+  );
+  assert.match(await page.locator('[data-testid=run-progress]').innerText(), /epoch progress [\d.]+ \/ 15 · ETA/);
+  // The chart has a series per loss (D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B).
+  const legend = await page.locator('.chart .u-legend').innerText();
+  for (const k of ['D_A', 'G_A', 'cycle_A', 'D_B']) assert.match(legend, new RegExp(k));
+  await page.locator('.samples img').first().waitFor({ timeout: 120000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('.samples img')].some((i) => (i as HTMLImageElement).naturalWidth > 0));
+  await s.shot('training');
+});
