@@ -39,7 +39,7 @@ export {
   formatFromPath,
   writeFileAtomic,
 } from './save.js';
-export { luminance, rgbToYiq, yiqToRgb, originalColors, matchLuminance, matchHistogram } from './color.js';
+export { luminance, rgbToYiq, yiqToRgb, originalColors, matchLuminance, matchHistogram, colorStats, matchColorStats } from './color.js';
 export { fontsAvailable, type TextMode } from './text.js';
 export { type SheetItem, type SheetOptions, contactSheet, contactSheetPng } from './sheet.js';
 export { type Series, type PlotOptions, lossPlot, lossPlotSvg } from './plot.js';
