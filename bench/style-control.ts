@@ -16,8 +16,8 @@ if (!fs.existsSync(path.join(IMAGES, 'tubingen.jpg'))) {
   console.log(`${IMAGES} is absent: nothing to run`);
   process.exit(0);
 }
-const SIZE = Number(process.env.SIZE ?? 128);
-const ITERS = Number(process.env.ITERATIONS ?? 80);
+const SIZE = Number(process.env.SIZE ?? 96);
+const ITERS = Number(process.env.ITERATIONS ?? 40);
 const t0 = performance.now();
 const content = resizeLongestSide(await loadImage(path.join(IMAGES, 'tubingen.jpg')), SIZE);
 const starry = await loadImage(path.join(IMAGES, 'starry_night.jpg'));
@@ -50,8 +50,9 @@ const colorLum = await run('colour luminance', { styles: [scream], colorControl:
 const colorHist = await run('colour histogram', { styles: [scream], colorControl: 'histogram' });
 const fineStarry = await run('scale: fine starry, coarse scream', { styleLayersPerImage: 'conv1_1,conv2_1;conv3_1,conv4_1,conv5_1' });
 const fineScream = await run('scale: fine scream, coarse starry', { styleLayersPerImage: 'conv3_1,conv4_1,conv5_1;conv1_1,conv2_1' });
-const c2f = await run('coarse-to-fine', { styles: [starry], size: 2 * SIZE, scales: 2 });
-const c2fCoarse = await run('coarse-to-fine, coarse style', { styles: [starry], size: 2 * SIZE, scales: 2, coarseStyle: true });
+const BIG = Math.round(1.5 * SIZE);
+const c2f = await run('coarse-to-fine', { styles: [starry], size: BIG, scales: 2 });
+const c2fCoarse = await run('coarse-to-fine, coarse style', { styles: [starry], size: BIG, scales: 2, coarseStyle: true });
 
 const [mS, mC] = [mean(starry), mean(scream)];
 const report = {
@@ -74,11 +75,11 @@ const report = {
   seconds: Math.round((performance.now() - t0) / 1000),
 };
 
-const cell = 150;
+const cell = 160;
 const png = await contactSheetPng(
   [
     { image: content, label: 'content' },
-    { image: mask, label: 'mask: L starry, R scream' },
+    { image: mask, label: 'mask: starry | scream' },
     { image: unguided, label: 'both styles, no mask' },
     { image: guided, label: 'mask (resize)' },
     { image: inside, label: 'mask (inside)' },
@@ -89,9 +90,9 @@ const png = await contactSheetPng(
     { image: colorLum, label: 'colour: luminance' },
     { image: colorHist, label: 'colour: histogram' },
     { image: scream, label: 'style 2: the_scream' },
-    { image: fineStarry, label: 'fine starry, coarse scream' },
-    { image: fineScream, label: 'fine scream, coarse starry' },
-    { image: c2f, label: `2 scales to ${2 * SIZE} px` },
+    { image: fineStarry, label: 'fine starry/coarse scream' },
+    { image: fineScream, label: 'fine scream/coarse starry' },
+    { image: c2f, label: `2 scales to ${BIG} px` },
     { image: c2fCoarse, label: '2 scales, --coarse-style' },
   ].map((it) => ({ ...it, image: it.image.width > 4 * SIZE ? resizeLongestSide(it.image, 2 * SIZE) : it.image })),
   { columns: 6, cellSize: cell, title: `Controlling perceptual factors (Gatys et al. 2017): random VGG-19, ${SIZE} px, ${ITERS} evaluations` },

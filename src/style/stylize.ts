@@ -174,12 +174,15 @@ async function run(
         const simg = styleAt(st);
         const f = await features(net, simg, plan(simg), [], layersOf(i));
         for (const l of layersOf(i)) {
+          // --coarse-style: the style's Gram summed over fewer positions than the output's; as
+          // the output's count it keeps the same per-position statistics (left as it was otherwise).
+          const count = s.coarseStyle ? (layerSize(l, h) * layerSize(l, w)) / (layerSize(l, simg.height) * layerSize(l, simg.width)) : 1;
           // With one layer list per image, a layer's blend covers the images that use it.
           const sum = s.layersPerImage ? s.styleBlendWeights.reduce((a, wj, j) => (layersOf(j).includes(l) ? a + wj : a), 0) : blendSum;
           const b = s.styleBlendWeights[i] / sum;
           const gi = f.grams.get(l)!;
           const acc = grams.get(l) ?? new Float32Array(gi.length);
-          for (let j = 0; j < gi.length; j++) acc[j] += b * gi[j];
+          for (let j = 0; j < gi.length; j++) acc[j] += b * count * gi[j];
           grams.set(l, acc);
         }
       }
@@ -360,7 +363,10 @@ async function guidedTargets(
       }
       const gS = G.get(l);
       const target = new Float32Array(layerChannels(l) ** 2);
-      if (gS && scale > 0) for (let j = 0; j < gS.length; j++) target[j] = gS[j] * sScale;
+      // Both sides are the region's mean outer product times the output's nH·nW, so a style
+      // image (or region) of another size than the output's compares like for like.
+      const k = sScale * (m.length / (styleMasks.get(l)?.length ?? 1));
+      if (gS && scale > 0) for (let j = 0; j < gS.length; j++) target[j] = gS[j] * k;
       t.masks.get(l)!.push(m);
       t.scales.get(l)!.push(scale);
       t.grams.get(l)!.push(target);
