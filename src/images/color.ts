@@ -150,3 +150,78 @@ export function matchHistogram(source: RawImage, reference: RawImage): RawImage 
   }
   return { width: source.width, height: source.height, data: out };
 }
+
+/** Mean (3) and covariance (3×3, row-major) of an image's RGB values. */
+export function colorStats(img: RawImage): { mean: Float64Array; cov: Float64Array } {
+  const n = img.width * img.height;
+  const mean = new Float64Array(3);
+  for (let c = 0; c < 3; c++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += img.data[c * n + i];
+    mean[c] = s / n;
+  }
+  const cov = new Float64Array(9);
+  for (let a = 0; a < 3; a++) {
+    for (let b = a; b < 3; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (img.data[a * n + i] - mean[a]) * (img.data[b * n + i] - mean[b]);
+      cov[a * 3 + b] = cov[b * 3 + a] = s / n;
+    }
+  }
+  return { mean, cov };
+}
+
+/** Lower Cholesky factor of a 3×3 SPD matrix; `eps` on the diagonal keeps flat images invertible. */
+function cholesky3(m: Float64Array, eps: number): Float64Array {
+  const L = new Float64Array(9);
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = m[i * 3 + j] + (i === j ? eps : 0);
+      for (let k = 0; k < j; k++) s -= L[i * 3 + k] * L[j * 3 + k];
+      L[i * 3 + j] = i === j ? Math.sqrt(Math.max(s, eps)) : s / L[j * 3 + j];
+    }
+  }
+  return L;
+}
+
+/** Inverse of a lower-triangular 3×3 matrix. */
+function invLower3(L: Float64Array): Float64Array {
+  const I = new Float64Array(9);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < 3; i++) {
+      let s = i === c ? 1 : 0;
+      for (let k = 0; k < i; k++) s -= L[i * 3 + k] * I[k * 3 + c];
+      I[i * 3 + c] = s / L[i * 3 + i];
+    }
+  }
+  return I;
+}
+
+/**
+ * Gatys et al. 2017's colour histogram matching: the linear map x' = A (x − μ_S) + μ_C with
+ * A = L_C L_S⁻¹ (Cholesky factors of the covariances, Σ = L Lᵀ), so `source` takes the mean and
+ * covariance of `reference`'s RGB values; clamped to [0,1]. Returns the map too (for reports).
+ */
+export function matchColorStats(source: RawImage, reference: RawImage): RawImage {
+  assertRaw(source, 'source');
+  assertRaw(reference, 'reference');
+  const s = colorStats(source);
+  const r = colorStats(reference);
+  const eps = 1e-5;
+  const Lr = cholesky3(r.cov, eps);
+  const LsInv = invLower3(cholesky3(s.cov, eps));
+  const A = new Float64Array(9);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) A[i * 3 + j] += Lr[i * 3 + k] * LsInv[k * 3 + j];
+  const n = source.width * source.height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const d0 = source.data[i] - s.mean[0];
+    const d1 = source.data[n + i] - s.mean[1];
+    const d2 = source.data[2 * n + i] - s.mean[2];
+    for (let c = 0; c < 3; c++) {
+      const v = A[c * 3] * d0 + A[c * 3 + 1] * d1 + A[c * 3 + 2] * d2 + r.mean[c];
+      out[c * n + i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return { width: source.width, height: source.height, data: out };
+}

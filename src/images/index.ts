@@ -48,7 +48,7 @@ export {
   readOptionsStamp,
   isPng,
 } from './pngtext.js';
-export { luminance, rgbToYiq, yiqToRgb, originalColors, matchLuminance, matchHistogram } from './color.js';
+export { luminance, rgbToYiq, yiqToRgb, originalColors, matchLuminance, matchHistogram, colorStats, matchColorStats } from './color.js';
 export { fontsAvailable, type TextMode } from './text.js';
 export { type SheetItem, type SheetOptions, contactSheet, contactSheetPng } from './sheet.js';
 export { type Series, type PlotOptions, lossPlot, lossPlotSvg } from './plot.js';

@@ -44,14 +44,26 @@ export interface LayerChoice {
   styleLayerWeights?: string;
   contentWeight: number;
   styleWeight?: number;
+  styleLayersPerImage?: string;
 }
 
 /** The layers and λ the options amount to, with the preset filling what was not given. */
-export function layerChoices(o: LayerChoice): { contentLayers: string[]; styleLayers: string[]; styleLayerWeights: number[] } {
+export function layerChoices(o: LayerChoice): { contentLayers: string[]; styleLayers: string[]; styleLayerWeights: number[]; layersPerImage?: string[][] } {
   const preset = PRESETS[o.preset];
   const contentLayers = parseLayers(o.contentLayers ?? preset.contentLayers, '--content-layers', o.contentWeight === 0);
-  const styleLayers = parseLayers(o.styleLayers ?? preset.styleLayers, '--style-layers', o.styleWeight === 0);
-  return { contentLayers, styleLayers, styleLayerWeights: parseLayerWeights(o.styleLayerWeights ?? preset.styleLayerWeights, styleLayers.length) };
+  const layersPerImage = o.styleLayersPerImage === undefined ? undefined : parseLayersPerImage(o.styleLayersPerImage);
+  if (layersPerImage && o.styleLayers) throw new StyleOptionError('--style-layers-per-image replaces --style-layers; give one of them', 'styleLayersPerImage');
+  // With one list per image, J_style runs on their union, in network order (λ follow that order).
+  const styleLayers = layersPerImage
+    ? [...new Set(layersPerImage.flat())].sort((a, b) => layerIndex(a) - layerIndex(b))
+    : parseLayers(o.styleLayers ?? preset.styleLayers, '--style-layers', o.styleWeight === 0);
+  const styleLayerWeights = parseLayerWeights(o.styleLayerWeights ?? preset.styleLayerWeights, styleLayers.length);
+  return { contentLayers, styleLayers, styleLayerWeights, ...(layersPerImage ? { layersPerImage } : {}) };
+}
+
+/** `conv1_1,conv2_1;conv3_1,conv4_1`: one non-empty layer list per style image. */
+export function parseLayersPerImage(spec: string): string[][] {
+  return spec.split(';').map((part, i) => parseLayers(part, `--style-layers-per-image (list ${i + 1})`));
 }
 
 export function checkLayerChoices(o: LayerChoice): void {

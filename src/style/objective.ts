@@ -6,7 +6,7 @@
 import { F, Graph, Program, ProgramCache, grad, withPolicy, type LoweringPolicy, type RuntimeOptions, type Tensor } from '../engine/index.js';
 import { IMAGENET_MEAN, IMAGENET_STD, type VGG19Features } from '../models/vgg19.js';
 import { Ctx } from '../nn/index.js';
-import { J_content, J_style_layer, J_tv, gram } from './costs.js';
+import { J_content, J_style_layer, J_style_region, J_tv, gram } from './costs.js';
 
 export interface CostValues {
   total: number;
@@ -20,6 +20,18 @@ export interface Targets {
   content: Map<string, Float32Array>;
   /** Style Gram matrices per style layer (already blended over style images). */
   grams: Map<string, Float32Array>;
+  /** Spatial control: replaces `grams` when the objective was built with regions. */
+  regions?: RegionTargets;
+}
+
+/** Per style layer, one entry per region (costs.ts: guided Grams). */
+export interface RegionTargets {
+  /** The region's mask on the layer's grid (nH·nW values). */
+  masks: Map<string, Float32Array[]>;
+  /** nH·nW / Σ mask²; 0 leaves the region out of this layer (empty there, or not its style's layer). */
+  scales: Map<string, number[]>;
+  /** The style's guided Gram matrix for the region. */
+  grams: Map<string, Float32Array[]>;
 }
 
 export interface Coefficients {
@@ -53,6 +65,8 @@ export async function compileWarm(outputs: Record<string, Tensor>, runtime: Sess
 /**
  * The graph of J(G) and dJ/dG for one image size: outputs total, content, style, tv, grad;
  * inputs image, alpha, beta, gamma, content_<l>, k_content_<l>, gram_<l>, k_style_<l>.
+ * With `regions` > 0 (spatial control) each style layer instead takes, per region r,
+ * rmask_<l>_<r> [1,1,nH,nW], rscale_<l>_<r> and rgram_<l>_<r>: J_style_region summed over r.
  */
 export function objectiveGraph(
   vgg: VGG19Features,
@@ -60,6 +74,7 @@ export function objectiveGraph(
   w: number,
   contentLayers: readonly string[],
   styleLayers: readonly string[],
+  regions = 0,
 ): Record<'total' | 'content' | 'style' | 'tv' | 'grad', Tensor> {
   const g = new Graph();
   const x = g.input('image', [1, 3, h, w]);
@@ -75,6 +90,15 @@ export function objectiveGraph(
   for (const l of styleLayers) {
     const aG = f.get(l)!;
     const c = aG.shape[1];
+    if (regions > 0) {
+      let layer: Tensor = g.scalar(0);
+      for (let r = 0; r < regions; r++) {
+        const m = g.input(`rmask_${l}_${r}`, [1, 1, aG.shape[2], aG.shape[3]]);
+        layer = F.add(layer, J_style_region(g.input(`rgram_${l}_${r}`, [c, c]), aG, m, scalar(`rscale_${l}_${r}`)));
+      }
+      style = F.add(style, F.mul(layer, scalar(`k_style_${l}`)));
+      continue;
+    }
     const gS = g.input(`gram_${l}`, [c, c]);
     style = F.add(style, F.mul(J_style_layer(gS, aG), scalar(`k_style_${l}`)));
   }
@@ -133,10 +157,33 @@ export class StyleNet {
     };
   }
 
-  /** J(G) and dJ/dG for images of h × w. */
-  async objective(h: number, w: number, contentLayers: readonly string[], styleLayers: readonly string[]) {
-    const key = `cost|${this.weightsId}|${h}x${w}|${contentLayers}|${styleLayers}`;
-    const prog = await this.programs.get(key, () => compileWarm(objectiveGraph(this.vgg, h, w, contentLayers, styleLayers), this.runtime));
+  /**
+   * Gram matrices of an image's activations times a mask per layer (layer grid, nH·nW values):
+   * one region's unscaled guided Grams (spatial control).
+   */
+  async maskedGrams(image: Float32Array, h: number, w: number, masks: Map<string, Float32Array>): Promise<Map<string, Float32Array>> {
+    const layers = [...masks.keys()];
+    const prog = await this.programs.get(`maskedgrams|${this.weightsId}|${h}x${w}|${layers}`, () => {
+      const g = new Graph({ policy: FEATURES_POLICY });
+      const x = g.input('image', [1, 3, h, w]);
+      const f = vggFeatures(this.vgg, g, x, layers);
+      const outs: Record<string, Tensor> = {};
+      for (const l of layers) {
+        const a = f.get(l)!;
+        outs[`gram_${l}`] = gram(F.mul(a, g.input(`mask_${l}`, [1, 1, a.shape[2], a.shape[3]])));
+      }
+      return Program.create(outs, this.runtime);
+    });
+    const feeds: Record<string, Float32Array> = { image };
+    for (const [l, m] of masks) feeds[`mask_${l}`] = m;
+    const r = await prog.run(feeds);
+    return new Map(layers.map((l) => [l, r[`gram_${l}`]]));
+  }
+
+  /** J(G) and dJ/dG for images of h × w (with `regions` > 0: guided Grams, see objectiveGraph). */
+  async objective(h: number, w: number, contentLayers: readonly string[], styleLayers: readonly string[], regions = 0) {
+    const key = `cost|${this.weightsId}|${h}x${w}|${contentLayers}|${styleLayers}${regions > 0 ? `|regions${regions}` : ''}`;
+    const prog = await this.programs.get(key, () => compileWarm(objectiveGraph(this.vgg, h, w, contentLayers, styleLayers, regions), this.runtime));
 
     return async (image: Float32Array, t: Targets, k: Coefficients): Promise<CostValues & { grad: Float32Array }> => {
       const feeds: Record<string, Float32Array> = {
@@ -150,7 +197,8 @@ export class StyleNet {
         feeds[`k_content_${l}`] = new Float32Array([k.content.get(l)!]);
       }
       for (const l of styleLayers) {
-        feeds[`gram_${l}`] = t.grams.get(l)!;
+        if (regions > 0) feedRegions(feeds, l, t.regions!);
+        else feeds[`gram_${l}`] = t.grams.get(l)!;
         feeds[`k_style_${l}`] = new Float32Array([k.style.get(l)!]);
       }
       const r = await prog.run(feeds);
@@ -160,6 +208,15 @@ export class StyleNet {
 
   async release(): Promise<void> {
     await this.programs.clear();
+  }
+}
+
+function feedRegions(feeds: Record<string, Float32Array>, l: string, t: RegionTargets): void {
+  const scales = t.scales.get(l)!;
+  for (const [r, m] of t.masks.get(l)!.entries()) {
+    feeds[`rmask_${l}_${r}`] = m;
+    feeds[`rscale_${l}_${r}`] = new Float32Array([scales[r]]);
+    feeds[`rgram_${l}_${r}`] = t.grams.get(l)![r];
   }
 }
 

@@ -7,6 +7,8 @@ import type { Pooling } from '../models/vgg19.js';
 import { styleCommand, type StyleOptions } from '../options/commands/style.js';
 import { layerChoices, StyleOptionError } from './layers.js';
 import type { Optimizer } from './presets.js';
+import type { ColorControl } from './color_control.js';
+import { parseRegionStyles, type MaskPropagation, type RegionStyle } from './regions.js';
 
 export { StyleOptionError, parseLayers, parseLayerWeights } from './layers.js';
 export { PRESETS, type PresetName, type Optimizer } from './presets.js';
@@ -30,6 +32,14 @@ export interface StyleSettings {
   styleBlendWeights: number[];
   styleScale: number;
   originalColors: boolean;
+  /** --original-colors is colorControl 'luminance'. */
+  colorControl: ColorControl;
+  /** One style layer list per style image (each a subset of styleLayers), when given. */
+  layersPerImage?: string[][];
+  maskPropagation: MaskPropagation;
+  /** Region colour → style image (0-based), when given; the content mask itself is not an option here. */
+  regionStyles?: RegionStyle[];
+  coarseStyle: boolean;
   init: InitMode;
   pooling: Pooling;
   seed: number;
@@ -54,6 +64,14 @@ export function autoScales(size: number): number {
 }
 
 /** The style blend must match the style images; checked before any image is read. */
+export function checkImageCounts(o: Pick<StyleOptions, 'styleBlendWeights' | 'styleLayersPerImage' | 'regionStyles'>, nStyles: number, nStyleMasks: number | undefined): void {
+  blendWeights(o, nStyles);
+  const lists = o.styleLayersPerImage?.split(';').length;
+  if (lists !== undefined && lists !== nStyles) throw new StyleOptionError(`--style-layers-per-image: ${lists} layer lists for ${nStyles} style images`, 'styleLayersPerImage');
+  if (nStyleMasks !== undefined && nStyleMasks !== nStyles) throw new StyleOptionError(`--style-masks: ${nStyleMasks} masks for ${nStyles} style images`, 'styleMasks');
+  if (o.regionStyles !== undefined) parseRegionStyles(o.regionStyles, nStyles);
+}
+
 export function blendWeights(o: Pick<StyleOptions, 'styleBlendWeights'>, nStyles: number): number[] {
   const blend = o.styleBlendWeights ?? new Array<number>(nStyles).fill(1);
   if (blend.length !== nStyles) throw new StyleOptionError(`--style-blend-weights: ${blend.length} weights for ${nStyles} style images`, 'styleBlendWeights');
@@ -77,6 +95,10 @@ export function resolveSettings(input: StyleSettingsInput, nStyles: number, rand
     styleBlendWeights: blendWeights(o, nStyles),
     styleScale: o.styleScale,
     originalColors: o.originalColors,
+    colorControl: o.colorControl ?? (o.originalColors ? 'luminance' : 'none'),
+    maskPropagation: o.maskPropagation,
+    ...(o.regionStyles !== undefined ? { regionStyles: parseRegionStyles(o.regionStyles, nStyles) } : {}),
+    coarseStyle: o.coarseStyle,
     init: o.init,
     pooling: o.pooling ?? (randomWeights ? 'avg' : 'max'),
     seed: o.seed,

@@ -32,25 +32,37 @@ function maskInputs(g: Graph): (l: string, a: Tensor) => Tensor {
 
 /**
  * One window's activations (outputs act_<l>) and interior Gram matrices (gram_<l>, inputs
- * mask_<l>), for whole-image features and for the cost's first pass alike.
+ * mask_<l>), for whole-image features and for the cost's first pass alike. With `regions` > 0
+ * (spatial control) the Grams are per region instead: gram_<l>_<r> with inputs mask_<l>_<r>,
+ * each the region's mask times the interior.
  */
-function windowFeatures(net: StyleNet, plan: TilePlan, acts: readonly string[], grams: readonly string[]): Promise<Program> {
-  return net.programs.get(`tilefeatures|${net.weightsId}|${plan.th}x${plan.tw}|${acts}|${grams}`, () => {
+function windowFeatures(net: StyleNet, plan: TilePlan, acts: readonly string[], grams: readonly string[], regions = 0): Promise<Program> {
+  const tag = regions > 0 ? `|regions${regions}` : '';
+  return net.programs.get(`tilefeatures|${net.weightsId}|${plan.th}x${plan.tw}|${acts}|${grams}${tag}`, () => {
     const g = new Graph({ policy: FEATURES_POLICY });
     const x = g.input('image', [1, 3, plan.th, plan.tw]);
     const mask = maskInputs(g);
     const f = vggFeatures(net.vgg, g, x, [...acts, ...grams]);
     const outs: Record<string, Tensor> = {};
     for (const l of acts) outs[`act_${l}`] = f.get(l)!;
-    for (const l of grams) outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
+    for (const l of grams) {
+      if (regions > 0) for (let r = 0; r < regions; r++) outs[`gram_${l}_${r}`] = gram(F.mul(f.get(l)!, mask(`${l}_${r}`, f.get(l)!)));
+      else outs[`gram_${l}`] = gram(F.mul(f.get(l)!, mask(l, f.get(l)!)));
+    }
     return Program.create(outs, net.runtime);
   });
+}
+
+/** A region's mask (whole-image layer grid) cut to a window's grid, zero outside its interior. */
+function regionWindow(l: string, plan: TilePlan, row: Span, col: Span, mask: Float32Array, out?: Float32Array): Float32Array {
+  return windowOfLayer(l, plan, row, col, 1, mask, out);
 }
 
 /**
  * Whole-image activations (`acts`) and Gram matrices (`grams`) of an image computed window
  * by window: the same results as one pass, in the memory of one window. At least one list
- * must be non-empty (a program needs an output).
+ * must be non-empty (a program needs an output). With `regionMasks` (per gram layer, on the
+ * whole image's layer grid) the Grams are of the activations times those masks.
  */
 export async function tiledFeatures(
   net: StyleNet,
@@ -58,6 +70,7 @@ export async function tiledFeatures(
   image: Float32Array,
   acts: readonly string[],
   grams: readonly string[],
+  regionMasks?: Map<string, Float32Array>,
 ): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
   const prog = await windowFeatures(net, plan, acts, grams);
   const outActs = new Map<string, Float32Array>();
@@ -73,7 +86,7 @@ export async function tiledFeatures(
   let i = 0;
   for (const [r, c] of windows(plan)) {
     const feeds: Record<string, Float32Array> = { image: cropWindow(image, plan, r, c, buf) };
-    for (const l of grams) feeds[`mask_${l}`] = masks[i].get(l)!;
+    for (const l of grams) feeds[`mask_${l}`] = regionMasks ? regionWindow(l, plan, r, c, regionMasks.get(l)!) : masks[i].get(l)!;
     const res = await prog.run(feeds);
     for (const l of acts) placeInterior(l, plan, r, c, channels.get(l)!, res[`act_${l}`], outActs.get(l)!);
     for (const l of grams) accumulate(outGrams, l, res[`gram_${l}`]);
@@ -92,9 +105,12 @@ function accumulate(into: Map<string, Float64Array>, l: string, v: Float32Array)
  * J(G) and dJ/dG of an image tiled by `plan`, with the same targets and coefficients as the
  * one-pass objective (content targets are whole-image activations).
  */
-export async function tiledObjective(net: StyleNet, plan: TilePlan, contentLayers: readonly string[], styleLayers: readonly string[]) {
-  const gramProg = styleLayers.length === 0 ? null : await windowFeatures(net, plan, [], styleLayers);
-  const gradProg = await net.programs.get(`tilecost|${net.weightsId}|${plan.th}x${plan.tw}|${contentLayers}|${styleLayers}`, () => {
+export async function tiledObjective(net: StyleNet, plan: TilePlan, contentLayers: readonly string[], styleLayers: readonly string[], regions = 0) {
+  const gramProg = styleLayers.length === 0 ? null : await windowFeatures(net, plan, [], styleLayers, regions);
+  // Spatial control: per region r the names <l>_<r>, each with the region's guided Gram.
+  const keys = (l: string) => (regions > 0 ? Array.from({ length: regions }, (_, r) => `${l}_${r}`) : [l]);
+  const tag = regions > 0 ? `|regions${regions}` : '';
+  const gradProg = await net.programs.get(`tilecost|${net.weightsId}|${plan.th}x${plan.tw}|${contentLayers}|${styleLayers}${tag}`, () => {
     const g = new Graph();
     const x = g.input('image', [1, 3, plan.th, plan.tw]);
     const mask = maskInputs(g);
@@ -112,8 +128,10 @@ export async function tiledObjective(net: StyleNet, plan: TilePlan, contentLayer
     for (const l of styleLayers) {
       const a = f.get(l)!;
       const c = a.shape[1];
-      const G = gram(F.mul(a, mask(l, a)));
-      linear = F.add(linear, F.reduceSum(F.mul(G, g.input(`M_${l}`, [c, c]))));
+      for (const key of keys(l)) {
+        const G = gram(F.mul(a, mask(key, a)));
+        linear = F.add(linear, F.reduceSum(F.mul(G, g.input(`M_${key}`, [c, c]))));
+      }
     }
     const [gx] = grad(linear, [x]);
     return compileWarm({ content, grad: gx }, net.runtime);
@@ -131,29 +149,36 @@ export async function tiledObjective(net: StyleNet, plan: TilePlan, contentLayer
     let i = 0;
     for (const [r, c] of gramProg ? windows(plan) : []) {
       const feeds: Record<string, Float32Array> = { image: cropWindow(image, plan, r, c, img) };
-      for (const l of styleLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
+      for (const l of styleLayers) {
+        if (regions > 0) for (const [q, key] of keys(l).entries()) feeds[`mask_${key}`] = regionWindow(l, plan, r, c, t.regions!.masks.get(l)![q]);
+        else feeds[`mask_${l}`] = masks[i].get(l)!;
+      }
       const res = await gramProg!.run(feeds);
-      for (const l of styleLayers) accumulate(G, l, res[`gram_${l}`]);
+      for (const l of styleLayers) for (const key of keys(l)) accumulate(G, key, res[`gram_${key}`]);
       i++;
     }
     // J_style and M = β ∂J_style/∂G, with J_style_layer's 1/(4 nC² (nH nW)²) of the whole image.
     let style = 0;
     const M = new Map<string, Float32Array>();
     for (const l of styleLayers) {
-      const gG = G.get(l)!;
-      const gS = t.grams.get(l)!;
-      const hw = layerSize(l, plan.height) * layerSize(l, plan.width);
-      const norm = 4 * gS.length * hw * hw;
-      const kl = k.style.get(l)!;
-      const m = new Float32Array(gS.length);
-      let s = 0;
-      for (let j = 0; j < gS.length; j++) {
-        const d = gG[j] - gS[j];
-        s += d * d;
-        m[j] = (k.beta * kl * 2 * d) / norm;
+      for (const [q, key] of keys(l).entries()) {
+        const gG = G.get(key)!;
+        const gS = regions > 0 ? t.regions!.grams.get(l)![q] : t.grams.get(l)!;
+        // A guided Gram is the masked Gram times the region's scale (costs.ts); 1 unguided.
+        const sc = regions > 0 ? t.regions!.scales.get(l)![q] : 1;
+        const hw = layerSize(l, plan.height) * layerSize(l, plan.width);
+        const norm = 4 * gS.length * hw * hw;
+        const kl = k.style.get(l)!;
+        const m = new Float32Array(gS.length);
+        let s = 0;
+        for (let j = 0; j < gS.length; j++) {
+          const d = sc * gG[j] - gS[j];
+          s += d * d;
+          m[j] = (k.beta * kl * 2 * sc * d) / norm;
+        }
+        style += (kl * s) / norm;
+        M.set(key, m);
       }
-      style += (kl * s) / norm;
-      M.set(l, m);
     }
     // Pass 2: each window's content term and share of the gradient.
     const gradient = new Float32Array(image.length);
@@ -162,11 +187,14 @@ export async function tiledObjective(net: StyleNet, plan: TilePlan, contentLayer
     // k_content times J_content's 1/(4 nH nW nC): the whole-image target holds nC·nH·nW values.
     const shared: Record<string, Float32Array> = { alpha: new Float32Array([k.alpha]) };
     for (const l of contentLayers) shared[`k_content_${l}`] = new Float32Array([k.content.get(l)! / (4 * t.content.get(l)!.length)]);
-    for (const l of styleLayers) shared[`M_${l}`] = M.get(l)!;
+    for (const l of styleLayers) for (const key of keys(l)) shared[`M_${key}`] = M.get(key)!;
     i = 0;
     for (const [r, c] of windows(plan)) {
       const feeds: Record<string, Float32Array> = { ...shared, image: cropWindow(image, plan, r, c, img) };
-      for (const l of allLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
+      for (const l of regions > 0 ? contentLayers : allLayers) feeds[`mask_${l}`] = masks[i].get(l)!;
+      if (regions > 0) {
+        for (const l of styleLayers) for (const [q, key] of keys(l).entries()) feeds[`mask_${key}`] = regionWindow(l, plan, r, c, t.regions!.masks.get(l)![q]);
+      }
       for (const l of contentLayers) {
         const ch = inputs.get(`content_${l}`)!.shape[1];
         feeds[`content_${l}`] = windowOfLayer(l, plan, r, c, ch, t.content.get(l)!, contentBufs.get(l)!);

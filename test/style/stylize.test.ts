@@ -18,7 +18,7 @@ const small = async () => ({
  */
 async function independentTotal(image: RawImage, content: RawImage, style: RawImage, opts: StylizeOptions): Promise<number> {
   const loaded = await loadVgg('random', 0);
-  const { content: _content, styles: _styles, ...options } = opts;
+  const { content: _content, styles: _styles, contentMask: _mask, styleMasks: _masks, ...options } = opts;
   const s = resolveSettings(options, 1, loaded.random);
   const net = new StyleNet(loaded.build(s.pooling), 'independent', { threads: 2 });
   try {

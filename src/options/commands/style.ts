@@ -2,10 +2,14 @@
 import { POOLINGS } from '../../models/vgg19.js';
 import { OPTIMIZERS, PRESET_NAMES } from '../../style/presets.js';
 import { checkLayerChoices } from '../../style/layers.js';
+import { COLOR_CONTROLS } from '../../style/color_control.js';
+import { MASK_PROPAGATIONS } from '../../style/regions.js';
 import { defineCommand, type OptionsOf } from '../command.js';
 import { opt, options } from '../schema.js';
+import { OptionError } from '../errors.js';
+import type { Static } from 'typebox';
 
-const G = { output: 'output', costs: 'costs', layers: 'layers', optim: 'optimiser', images: 'images', network: 'network', perf: 'performance' };
+const G = { output: 'output', costs: 'costs', layers: 'layers', optim: 'optimiser', images: 'images', network: 'network', perf: 'performance', control: 'control (Gatys et al. 2017)' };
 
 export const styleOptions = options({
   output: opt.string({ help: 'output image (.png, .jpg, .webp); its folder must exist', aliases: ['o', 'output_image'], metavar: 'FILE', path: 'output', group: G.output }),
@@ -21,7 +25,14 @@ export const styleOptions = options({
   normalizeLayers: opt.maybeBool({ help: 'divide each layer cost by its target mean square (default: on for random weights)', group: G.costs, advanced: true }),
   styleBlendWeights: opt.numbers({ minimum: 0, help: 'weights of several style images (default: equal)', group: G.images }),
   styleScale: opt.number({ default: 1, exclusiveMinimum: 0, help: 'style image size relative to the output', group: G.images }),
-  originalColors: opt.bool({ help: "keep the content's colours (transfer luminance only)", group: G.images }),
+  originalColors: opt.bool({ help: "keep the content's colours (transfer luminance only); the same as --color-control luminance", group: G.images }),
+  contentMask: opt.string({ help: 'colour mask splitting the output into regions, each styled by its own style image (see --region-styles)', metavar: 'FILE', path: 'image', group: G.control }),
+  styleMasks: opt.strings({ help: "one mask per style image: the region of a style image drawn from is its mask's pixels of the region's colour", path: 'images', group: G.control }),
+  regionStyles: opt.string({ help: "which style image styles which mask colour, N 1-based (default: the mask's colours in reading order take the style images in order)", metavar: 'COLOR=N,...', group: G.control }),
+  maskPropagation: opt.choice(MASK_PROPAGATIONS, { default: 'resize', help: "masks at each layer: resize (average over each position's cell) or inside (only positions whose receptive field lies inside the region)", group: G.control }),
+  colorControl: opt.choice(COLOR_CONTROLS, { help: "luminance: transfer luminance only, keep the content's colours; histogram: match each style image's colour mean and covariance to the content's first; histogram-full: then each channel's full histogram too (default: none)", group: G.control }),
+  styleLayersPerImage: opt.string({ help: 'one style layer list per style image, separated by ";" (e.g. fine strokes from one image, coarse structure from another); replaces --style-layers', metavar: 'L,...;L,...', group: G.control }),
+  coarseStyle: opt.bool({ help: "with --scales: keep the style image at the coarsest scale's size at finer scales (strokes keep their pixel size instead of growing with the output)", group: G.control }),
   init: opt.string({ default: 'content', help: 'starting image: content | noise | FILE', metavar: 'content|noise|FILE', group: G.optim }),
   optimizer: opt.choice(OPTIMIZERS, { default: 'lbfgs', help: 'L-BFGS as torch.optim.LBFGS (no line search), or Adam', group: G.optim }),
   learningRate: opt.number({ minimum: 0, help: 'step size (default: 1 for L-BFGS, 0.02 for Adam on [0,1] pixels)', aliases: ['lr'], group: G.optim }),
@@ -34,6 +45,18 @@ export const styleOptions = options({
   tileSize: opt.int({ default: 1024, minimum: 64, help: 'above this many pixels squared, evaluate in overlapping windows of at most that size (exact; bounds memory)', group: G.perf, advanced: true }),
   threads: opt.int({ minimum: 1, help: 'compute threads (default: all cores)', group: G.perf, advanced: true }),
 });
+
+/** Rules across options; those needing the number of style images are checked by stylize(). */
+function checkStyleOptions(o: Static<typeof styleOptions>): void {
+  checkLayerChoices(o);
+  if (o.originalColors && o.colorControl !== undefined && o.colorControl !== 'luminance') {
+    throw new OptionError(`--original-colors is --color-control luminance; it cannot be combined with --color-control ${o.colorControl}`, 'colorControl');
+  }
+  if (!o.contentMask) {
+    if (o.regionStyles !== undefined) throw new OptionError('--region-styles needs --content-mask', 'regionStyles');
+    if (o.styleMasks !== undefined) throw new OptionError('--style-masks needs --content-mask', 'styleMasks');
+  }
+}
 
 export const styleCommand = defineCommand({
   name: 'style',
@@ -48,7 +71,7 @@ export const styleCommand = defineCommand({
   options: styleOptions,
   cliFlags: ['json', 'quiet'],
   groups: Object.values(G),
-  check: checkLayerChoices,
+  check: checkStyleOptions,
 });
 export type StyleOptions = OptionsOf<typeof styleCommand>;
 
