@@ -7,24 +7,7 @@ import { trainFast, type FastTrainResult } from '../fast/train.js';
 import { fastTrainCommand as fastTrainSchema } from '../options/commands/fast_train.js';
 import { UsageError } from '../options/errors.js';
 import { parseCli } from './parse.js';
-import { fmtNum, progressBar, type ProgressBar } from './progress.js';
-
-/** SIGINT once: stop after the current step and save; twice: leave at once. */
-function onInterrupt(controller: AbortController, say: (m: string) => void): () => void {
-  let count = 0;
-  const handler = (): void => {
-    count++;
-    if (count === 1) {
-      say('\ninterrupted: finishing the current step, then saving the checkpoint (Ctrl-C again to stop at once)');
-      controller.abort();
-    } else {
-      process.stderr.write('\nstopped at once; the last checkpoint on disk is intact\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  return () => process.removeListener('SIGINT', handler);
-}
+import { fmtNum, onInterrupt, progressBar, type ProgressBar } from './progress.js';
 
 export async function fastTrainCommand(argv: string[]): Promise<number> {
   const args = parseCli(fastTrainSchema, argv);
@@ -38,7 +21,7 @@ export async function fastTrainCommand(argv: string[]): Promise<number> {
     else process.stderr.write(`${l}\n`);
   };
   const controller = new AbortController();
-  const off = onInterrupt(controller, say);
+  const off = onInterrupt(controller, say, '\ninterrupted: finishing the current step, then saving the checkpoint (Ctrl-C again to stop at once)');
   let r: FastTrainResult;
   try {
     r = await trainFast(args.options, {

@@ -8,7 +8,7 @@ import { parseGanOptions, type GanModel } from '../gan/options.js';
 import { cycleganTestCommand, cycleganTrainCommand, pix2pixTestCommand, pix2pixTrainCommand } from '../options/commands/gan.js';
 import { UsageError } from '../options/errors.js';
 import { helpText } from '../options/help.js';
-import { progressBar, type ProgressBar } from './progress.js';
+import { onInterrupt, progressBar, type ProgressBar } from './progress.js';
 
 const VALUE_FLAGS_TO_DROP = /^--?(epoch|which[_-]epoch|load[_-]iter)$/i;
 const FLAGS_TO_DROP = /^--?(epoch|which[_-]epoch|load[_-]iter|continue[_-]train)(=.*)?$/i;
@@ -34,23 +34,6 @@ export function resumeCommand(cmd: string, argv: readonly string[]): string {
 
 function fmtLoss(v: number): string {
   return Number.isFinite(v) ? v.toFixed(3) : String(v);
-}
-
-/** SIGINT once: stop after the current step (the caller saves); twice: leave at once. */
-function onInterrupt(controller: AbortController, say: (m: string) => void, first: string): () => void {
-  let count = 0;
-  const handler = (): void => {
-    count++;
-    if (count === 1) {
-      say(first);
-      controller.abort();
-    } else {
-      process.stderr.write('\nstopped at once; the last checkpoint on disk is intact\n');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', handler);
-  return () => process.removeListener('SIGINT', handler);
 }
 
 async function train(

@@ -67,3 +67,20 @@ export function fmtNum(v: number): string {
   const a = Math.abs(v);
   return a >= 1e4 || a < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
 }
+
+/** SIGINT once: say `first` and abort (the caller finishes its step and saves); twice: leave at once. */
+export function onInterrupt(controller: AbortController, say: (m: string) => void, first: string): () => void {
+  let count = 0;
+  const handler = (): void => {
+    count++;
+    if (count === 1) {
+      say(first);
+      controller.abort();
+    } else {
+      process.stderr.write('\nstopped at once; the last checkpoint on disk is intact\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  return () => process.removeListener('SIGINT', handler);
+}
