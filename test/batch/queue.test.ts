@@ -282,3 +282,19 @@ test('a job that always fails ends failed after its retries, with its error; the
   assert.match(res.stdout, /attempt 2 on pid/);
   await w.stop();
 });
+
+test("cancel removes a batch's queued jobs: a worker started afterwards writes nothing", { skip }, async () => {
+  const file = jobFile('cancel.json', { output: 'out-cancel', tasks: [{ style: { contents: ['c1.png', 'c2.png'], styles: ['s1.png'], options: OPTIONS } }] });
+  const id = (await cli(['batch', 'submit', file])).stdout.trim();
+  const r = await cli(['batch', 'cancel', id, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { removed: number }).removed, 2);
+  const w = startWorker();
+  await new Promise((done) => setTimeout(done, 4000));
+  await w.stop();
+  const out = path.join(tmp, 'out-cancel');
+  const written = fs.existsSync(out) ? fs.readdirSync(out).filter((f) => /\.(png|jpg)$/.test(f)) : [];
+  assert.deepEqual(written, [], 'no job of a cancelled batch runs');
+  const s = await cli(['batch', 'status', id, '--json']);
+  assert.equal((JSON.parse(s.stdout) as { cancelled: boolean }).cancelled, true);
+});
