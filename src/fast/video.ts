@@ -145,6 +145,12 @@ function write(w: Writable, b: Uint8Array): Promise<void> {
   });
 }
 
+/** A write that failed because the encoder's end of the pipe is gone. */
+function encoderGone(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || (e instanceof FastError && e.message === 'the encoder closed its input');
+}
+
 /** RGB24 HWC bytes to CHW floats 0-255, reflect-padded to [ph, pw]. */
 function toNetwork(frame: Uint8Array, w: number, h: number, ph: number, pw: number, out: Float32Array): void {
   const n = w * h;
@@ -245,14 +251,15 @@ export async function stylizeVideo(model: FastModel, input: string, output: stri
   let enc: ChildProcess | null = null;
   // Processes this run killed itself: their exit is not the failure to report.
   const killed = new Set<ChildProcess>();
-  const stop = (): void => {
-    for (const p of [dec, enc]) {
+  const kill = (procs: readonly (ChildProcess | null)[]): void => {
+    for (const p of procs) {
       if (p && p.exitCode === null && p.signalCode === null) {
         killed.add(p);
         p.kill('SIGKILL');
       }
     }
   };
+  const stop = (): void => kill([dec, enc]);
   opts.signal?.addEventListener('abort', stop);
   trackTemp(temp);
   const start = performance.now();
@@ -304,7 +311,12 @@ export async function stylizeVideo(model: FastModel, input: string, output: stri
       encIn.end();
     } catch (e) {
       failure = e;
-      stop();
+      // An encoder that stopped reading is on its way out: let its exit status tell why
+      // (killing it here would race its own exit and hide the reason behind EPIPE).
+      if (encoderGone(e)) {
+        kill([dec]);
+        encIn.destroy();
+      } else stop();
     }
     const [d, en] = await Promise.allSettled([decExit, encExit]);
     if (opts.signal?.aborted) throw new FastError('interrupted');
@@ -315,7 +327,7 @@ export async function stylizeVideo(model: FastModel, input: string, output: stri
     if (encFailed) throw new FastError(`ffmpeg failed writing ${output}: ffmpeg ${describeExit(encFailed)}`);
     const decFailed = failed(d, decProc);
     if (decFailed) throw new FastError(`ffmpeg failed reading ${input}: ffmpeg ${describeExit(decFailed)}`);
-    if (failure) throw failure;
+    if (failure) throw encoderGone(failure) ? new FastError(`ffmpeg stopped reading the frames for ${output}`) : failure;
     if (done === 0) throw new FastError(`${input}: ffmpeg decoded no frames`);
     await rename(temp, output);
   } catch (e) {
