@@ -23,7 +23,7 @@ before(async () => {
       '--import', 'tsx', path.join(REPO, 'src/cli/bin.ts'),
       'cyclegan', 'train', '--dataroot', path.join(tmp, 'data'), '--checkpoints_dir', runs, '--name', 'discs',
       '--netG', 'resnet_6blocks', '--ngf', '4', '--ndf', '4', '--num_threads', '1', '--threads', '1',
-      '--n_epochs', '10', '--n_epochs_decay', '5', '--load_size', '36', '--crop_size', '32', '--pool_size', '2',
+      '--n_epochs', '300', '--n_epochs_decay', '100', '--load_size', '36', '--crop_size', '32', '--pool_size', '2',
       '--print_freq', '1', '--display_freq', '2', '--update_html_freq', '2', '--save_latest_freq', '100', '--save_epoch_freq', '100',
     ],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
@@ -49,7 +49,7 @@ test('a training run appears with its loss curves, samples and progress, updatin
     first,
     { timeout: 180000, polling: 1000 },
   );
-  assert.match(await page.locator('[data-testid=run-progress]').innerText(), /epoch progress [\d.]+ \/ 15 · ETA/);
+  assert.match(await page.locator('[data-testid=run-progress]').innerText(), /epoch progress [\d.]+ \/ 400 · ETA/);
   // The chart has a series per loss (D_A, G_A, cycle_A, idt_A, D_B, G_B, cycle_B, idt_B).
   const legend = await page.locator('.chart .u-legend').innerText();
   for (const k of ['D_A', 'G_A', 'cycle_A', 'D_B']) assert.match(legend, new RegExp(k));
