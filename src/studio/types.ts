@@ -1,4 +1,5 @@
 /** Shapes shared by the server, the job worker and the browser. */
+import type { StyleProgress } from '../style/stylize.js';
 
 export type JobKind = 'style' | 'explore';
 export type JobStatus = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'cancelled';
@@ -27,19 +28,8 @@ export interface JobRequest {
   explore?: ExploreRequest;
 }
 
-export interface JobProgress {
-  scale: number;
-  scales: number;
-  size: [number, number];
-  evaluation: number;
-  evaluations: number;
-  evaluationsPerSecond: number;
-  etaSeconds: number;
-  total: number;
-  content: number;
-  style: number;
-  tv: number;
-}
+/** What stylize() reports as it runs, passed on to the page as is. */
+export type JobProgress = StyleProgress;
 
 export interface ScaleFrame {
   scale: number;
