@@ -50,9 +50,6 @@ test('nothing outside src/cli imports from src/cli', () => {
   assert.deepEqual(bad, []);
 });
 
-/** Cycles allowed to remain: none since the engine work of #11 (gradient rules take their ops from autodiff). */
-const KNOWN_CYCLES: readonly string[] = [];
-
 test('no import cycles in src/', () => {
   // Tarjan's strongly connected components: any component of two or more modules is a cycle.
   let index = 0;
@@ -86,5 +83,5 @@ test('no import cycles in src/', () => {
   };
   for (const v of graph.keys()) if (!idx.has(v)) visit(v);
   const found = cycles.map((c) => c.join(' <-> '));
-  assert.deepEqual(found.filter((c) => !KNOWN_CYCLES.includes(c)), [], `import cycles: ${found.join('; ')}`);
+  assert.deepEqual(found, [], `import cycles: ${found.join('; ')}`);
 });

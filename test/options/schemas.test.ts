@@ -66,12 +66,10 @@ for (const cmd of COMMANDS as readonly Command[]) {
   });
 
   test(`${cmd.name}: out-of-range values are refused naming the option`, () => {
-    let checked = 0;
     const required = Object.fromEntries(cmd.info.filter((i) => i.required).map((i) => [i.key, validArg(i).value]));
     for (const i of cmd.info) {
       const bad = invalidArg(i);
       if (bad === undefined) continue;
-      checked++;
       assert.throws(
         () => cmd.resolve({ ...required, [i.key]: bad }),
         (e: Error) => e instanceof OptionError && e.message.includes(`--${i.flag}`) && (e as OptionError).option === i.key,
@@ -80,7 +78,6 @@ for (const cmd of COMMANDS as readonly Command[]) {
     }
     const numeric = cmd.info.filter((i) => i.kind === 'int');
     for (const i of numeric) assert.throws(() => parseArgv(cmd, [`--${i.flag}`, '1.5']), (e: Error) => e instanceof UsageError && e.message.includes(`--${i.flag}`));
-    assert.ok(checked > 0 || cmd.info.every((i) => invalidArg(i) === undefined));
     assert.throws(() => cmd.resolve({ noSuchOption: 1 }), /unknown option 'noSuchOption'/);
   });
 
