@@ -117,7 +117,7 @@ const png = await contactSheetPng(
     { image: c2f, label: `2 scales to ${BIG} px` },
     { image: c2fKeep, label: '2 scales, --keep-coarse' },
     { image: direct, label: `1 scale at ${BIG} px` },
-    { image: smallStyle, label: '--style-scale 0.5 (grey centre)' },
+    { image: smallStyle, label: '--style-scale 0.5' },
   ].map((it) => ({ ...it, image: it.image.width > 4 * SIZE ? resizeLongestSide(it.image, 2 * SIZE) : it.image })),
   { columns: 6, cellSize: cell, title: `Controlling perceptual factors (Gatys et al. 2017): random VGG-19, ${SIZE} px, ${ITERS} evaluations` },
 );

@@ -8,8 +8,8 @@ import { layerSize } from './tiles.js';
  * The factor that turns a style image's Gram matrix (a sum over its own positions at `layer`)
  * into its mean outer product times the output's position count: the paper's Gram is
  * normalised by the number of positions, so a style image of another size or aspect ratio
- * than the output compares like for like (1 when the grids match). The guided path
- * (regions.ts) applies the same factor region by region.
+ * than the output compares like for like (1 when the grids match). Spatial control
+ * (guidedTargets in stylize.ts) applies the same factor region by region.
  */
 export function positionRatio(layer: string, h: number, w: number, styleHeight: number, styleWidth: number): number {
   return (layerSize(layer, h) * layerSize(layer, w)) / (layerSize(layer, styleHeight) * layerSize(layer, styleWidth));
