@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { colorStats, contactSheetPng, cropRaw, loadImage, matchColorStats, resizeLongestSide, writeFileAtomic, type RawImage } from '../src/images/index.js';
+import { colorStats, contactSheetPng, cropRaw, loadImage, matchColorStats, resizeLongestSide, resizeRaw, writeFileAtomic, type RawImage } from '../src/images/index.js';
 import { stylize, type StylizeOptions } from '../src/style/stylize.js';
 
 // ../shared next to the checkout; AI_ART_SHARED points elsewhere (e.g. from a git worktree).
@@ -40,6 +40,18 @@ async function run(label: string, extra: Partial<StylizeOptions>): Promise<RawIm
 
 const mean = (img: RawImage) => [...colorStats(img).mean];
 const dist = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v - b[i]));
+/** Mean absolute difference at the coarse result's size: how much of its large-scale structure a result keeps. */
+function lowPassDiff(img: RawImage, ref: RawImage): number {
+  const d = resizeRaw(img, ref.width, ref.height);
+  let s = 0;
+  for (let i = 0; i < d.data.length; i++) s += Math.abs(d.data[i] - ref.data[i]);
+  return s / d.data.length;
+}
+/** Per-channel standard deviation of the middle half (both axes): a washed-out centre has little. */
+const centreStd = (img: RawImage) => {
+  const { cov } = colorStats(cropRaw(img, img.width >> 2, img.height >> 2, img.width >> 1, img.height >> 1));
+  return [0, 4, 8].map((i) => +Math.sqrt(cov[i]).toFixed(3));
+};
 const halves = (img: RawImage) => [cropRaw(img, 0, 0, img.width >> 1, img.height), cropRaw(img, img.width >> 1, 0, img.width - (img.width >> 1), img.height)];
 
 const unguided = await run('unguided', {});
@@ -52,7 +64,11 @@ const fineStarry = await run('scale: fine starry, coarse scream', { styleLayersP
 const fineScream = await run('scale: fine scream, coarse starry', { styleLayersPerImage: 'conv3_1,conv4_1,conv5_1;conv1_1,conv2_1' });
 const BIG = Math.round(1.5 * SIZE);
 const c2f = await run('coarse-to-fine', { styles: [starry], size: BIG, scales: 2 });
-const c2fCoarse = await run('coarse-to-fine, coarse style', { styles: [starry], size: BIG, scales: 2, coarseStyle: true });
+const c2fKeep = await run('coarse-to-fine, keep coarse', { styles: [starry], size: BIG, scales: 2, keepCoarse: true });
+const direct = await run('one scale at the large size', { styles: [starry], size: BIG, scales: 1 });
+// The first of two scales alone (scheduleIterations: 2/3 of the evaluations), to measure what the finer scale keeps.
+const coarse = await run('the coarse scale alone', { styles: [starry], size: Math.round(BIG / 2), scales: 1, iterations: Math.round((2 * ITERS) / 3) });
+const smallStyle = await run('style scale 0.5', { styles: [starry], size: BIG, scales: 1, styleScale: 0.5 });
 
 const [mS, mC] = [mean(starry), mean(scream)];
 const report = {
@@ -72,6 +88,12 @@ const report = {
     result_luminance: +dist(mean(colorLum), mean(content)).toFixed(4),
     result_histogram: +dist(mean(colorHist), mean(content)).toFixed(4),
   },
+  coarse_to_fine: Object.fromEntries(
+    Object.entries({ two_scales: c2f, keep_coarse: c2fKeep, one_scale: direct, style_scale_half: smallStyle }).map(([k, img]) => [
+      k,
+      { low_pass_difference_to_coarse: +lowPassDiff(img, coarse).toFixed(4), centre_std: centreStd(img) },
+    ]),
+  ),
   seconds: Math.round((performance.now() - t0) / 1000),
 };
 
@@ -93,7 +115,9 @@ const png = await contactSheetPng(
     { image: fineStarry, label: 'fine starry/coarse scream' },
     { image: fineScream, label: 'fine scream/coarse starry' },
     { image: c2f, label: `2 scales to ${BIG} px` },
-    { image: c2fCoarse, label: '2 scales, --coarse-style' },
+    { image: c2fKeep, label: '2 scales, --keep-coarse' },
+    { image: direct, label: `1 scale at ${BIG} px` },
+    { image: smallStyle, label: '--style-scale 0.5' },
   ].map((it) => ({ ...it, image: it.image.width > 4 * SIZE ? resizeLongestSide(it.image, 2 * SIZE) : it.image })),
   { columns: 6, cellSize: cell, title: `Controlling perceptual factors (Gatys et al. 2017): random VGG-19, ${SIZE} px, ${ITERS} evaluations` },
 );

@@ -39,7 +39,8 @@ export interface StyleSettings {
   maskPropagation: MaskPropagation;
   /** Region colour → style image (0-based), when given; the content mask itself is not an option here. */
   regionStyles?: RegionStyle[];
-  coarseStyle: boolean;
+  /** --scales: finer scales take the upsampled previous result as their content target (scale_control.ts). */
+  keepCoarse: boolean;
   init: InitMode;
   pooling: Pooling;
   seed: number;
@@ -98,7 +99,7 @@ export function resolveSettings(input: StyleSettingsInput, nStyles: number, rand
     colorControl: o.colorControl ?? (o.originalColors ? 'luminance' : 'none'),
     maskPropagation: o.maskPropagation,
     ...(o.regionStyles !== undefined ? { regionStyles: parseRegionStyles(o.regionStyles, nStyles) } : {}),
-    coarseStyle: o.coarseStyle,
+    keepCoarse: o.keepCoarse,
     init: o.init,
     pooling: o.pooling ?? (randomWeights ? 'avg' : 'max'),
     seed: o.seed,

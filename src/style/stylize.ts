@@ -16,6 +16,7 @@ import { StyleOptionError } from './layers.js';
 import { layerSize } from './tiles.js';
 import { styleCommand } from '../options/commands/style.js';
 import { loadVgg, type WeightsSpec } from './vgg.js';
+import { contentTarget, positionRatio } from './scale_control.js';
 
 export type ImageSource = string | Buffer | RawImage;
 
@@ -160,8 +161,6 @@ async function run(
   const sideOf = (k: number) => Math.max(minLongSide(contentFull), Math.round(s.size / 2 ** (s.scales - 1 - k)));
   for (let k = 0; k < s.scales && !hooks.signal?.aborted; k++) {
     const side = sideOf(k);
-    // The style image's size follows the output's, or (--coarse-style) stays at the first scale's.
-    const styleSide = s.coarseStyle ? sideOf(0) : side;
     const dims = sizeForLongestSide(contentFull.width, contentFull.height, side);
     const content = resizeRaw(contentFull, dims.width, dims.height);
     const [h, w] = [content.height, content.width];
@@ -172,10 +171,11 @@ async function run(
     if (side !== prevSide) await net.release();
     prevSide = side;
     const contentPlan = plan(content);
-    const cFeat = await features(net, content, contentPlan, s.contentLayers, []);
+    x = x ? resizeRaw(x, w, h, 'bilinear') : await initialImage(s, content, notice);
+    const cFeat = await features(net, contentTarget(k, content, x, s.keepCoarse), contentPlan, s.contentLayers, []);
     const grams = new Map<string, Float32Array>();
     const styleAt = (st: RawImage) => {
-      const sd = sizeForLongestSide(st.width, st.height, Math.max(minLongSide(st), Math.round(styleSide * s.styleScale)));
+      const sd = sizeForLongestSide(st.width, st.height, Math.max(minLongSide(st), Math.round(side * s.styleScale)));
       return resizeRaw(st, sd.width, sd.height);
     };
     if (!spatial) {
@@ -183,9 +183,8 @@ async function run(
         const simg = styleAt(st);
         const f = await features(net, simg, plan(simg), [], layersOf(i));
         for (const l of layersOf(i)) {
-          // --coarse-style: the style's Gram summed over fewer positions than the output's; as
-          // the output's count it keeps the same per-position statistics (left as it was otherwise).
-          const count = s.coarseStyle ? (layerSize(l, h) * layerSize(l, w)) / (layerSize(l, simg.height) * layerSize(l, simg.width)) : 1;
+          // The style's Gram as its mean outer product times the output's position count.
+          const count = positionRatio(l, h, w, simg.height, simg.width);
           // With one layer list per image, a layer's blend covers the images that use it.
           const sum = s.layersPerImage ? s.styleBlendWeights.reduce((a, wj, j) => (layersOf(j).includes(l) ? a + wj : a), 0) : blendSum;
           const b = s.styleBlendWeights[i] / sum;
@@ -208,7 +207,6 @@ async function run(
       ),
     };
 
-    x = x ? resizeRaw(x, w, h, 'bilinear') : await initialImage(s, content, notice);
     const image = x.data;
     if (contentPlan) {
       const { rows, cols, tw, th } = contentPlan;

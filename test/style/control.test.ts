@@ -190,10 +190,10 @@ test('histogram matching moves the style colours onto the content\'s', async () 
   assert.ok(dist(meanColor(hist), [...c.mean]) < dist(meanColor(none), [...c.mean]), 'the result keeps nearer the content colours');
 });
 
-test('scale control: one layer list per style image; --coarse-style keeps the style at the first scale', async () => {
+test('scale control: one layer list per style image, also with masks and two scales', async () => {
   const { report } = await stylize(base({ styleLayersPerImage: 'conv1_1;conv2_1', styleLayers: undefined, iterations: 5 }));
   assert.ok(report.final.style > 0);
-  const { report: r2 } = await stylize(base({ styleLayersPerImage: 'conv1_1;conv2_1', styleLayers: undefined, iterations: 4, scales: 2, coarseStyle: true, contentMask: leftRight() }));
+  const { report: r2 } = await stylize(base({ styleLayersPerImage: 'conv1_1;conv2_1', styleLayers: undefined, iterations: 4, scales: 2, keepCoarse: true, contentMask: leftRight() }));
   assert.equal(r2.evaluations, 4);
   await assert.rejects(stylize(base({ styleLayersPerImage: 'conv1_1', styleLayers: undefined })), /1 layer lists for 2 style images/);
   await assert.rejects(stylize(base({ styleLayersPerImage: 'conv1_1;conv2_1', styleLayers: ['conv1_1'] })), /replaces --style-layers/);

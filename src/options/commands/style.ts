@@ -32,7 +32,7 @@ export const styleOptions = options({
   maskPropagation: opt.choice(MASK_PROPAGATIONS, { default: 'resize', help: "masks at each layer: resize (average over each position's cell) or inside (only positions whose receptive field lies inside the region)", group: G.control }),
   colorControl: opt.choice(COLOR_CONTROLS, { help: "luminance: transfer luminance only, keep the content's colours; histogram: match each style image's colour mean and covariance to the content's first; histogram-full: then each channel's full histogram too (default: none)", group: G.control }),
   styleLayersPerImage: opt.string({ help: 'one style layer list per style image, separated by ";" (e.g. fine strokes from one image, coarse structure from another); replaces --style-layers', metavar: 'L,...;L,...', group: G.control }),
-  coarseStyle: opt.bool({ help: "with --scales: keep the style image at the coarsest scale's size at finer scales (strokes keep their pixel size instead of growing with the output)", group: G.control }),
+  keepCoarse: opt.bool({ help: "with --scales: each finer scale's content target is the previous scale's result, upsampled, as is its start (keeps the coarse stylisation's structure while finer strokes are added) instead of the content image", group: G.control }),
   init: opt.string({ default: 'content', help: 'starting image: content | noise | FILE', metavar: 'content|noise|FILE', group: G.optim }),
   optimizer: opt.choice(OPTIMIZERS, { default: 'lbfgs', help: 'L-BFGS as torch.optim.LBFGS (no line search), or Adam', group: G.optim }),
   learningRate: opt.number({ minimum: 0, help: 'step size (default: 1 for L-BFGS, 0.02 for Adam on [0,1] pixels)', aliases: ['lr'], group: G.optim }),
