@@ -8,11 +8,9 @@ import fs from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runProgress, type RunPoint, type RunProgress } from './run_progress.js';
-import type { JobRecord, JobStatus } from './types.js';
+import type { JobRecord, JobStatus, RunKind, RunStatus, RunSummary } from './types.js';
 
-export type { RunPoint, RunProgress };
-export type RunKind = 'gan' | 'fast';
-export type RunStatus = 'queued' | 'training' | 'stopped' | 'finished' | 'failed';
+export type { RunKind, RunPoint, RunProgress, RunStatus, RunSummary };
 
 export const RUN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 const GAN_META = new Set(['epoch', 'iters', 'total_iters', 'progress', 't_comp', 't_data', 'lr', 'time']);
@@ -92,22 +90,6 @@ export function runStatus(job: JobRecord | undefined, progress: RunProgress | nu
   if (progress && progress.total !== null && progress.done >= progress.total - 1e-9) return 'finished';
   const spacing = progress?.rate ? 1000 / progress.rate : 0;
   return now - updated < Math.max(60000, 3 * spacing) ? 'training' : 'stopped';
-}
-
-export interface RunSummary {
-  root: number;
-  name: string;
-  kind: RunKind;
-  folder: string;
-  entries: number;
-  last: RunPoint | null;
-  updated: number;
-  status: RunStatus;
-  progress: RunProgress | null;
-  /** The studio job that trains this run (the latest), when it was started here. */
-  job: { id: string; kind: string; status: JobStatus } | null;
-  canStop: boolean;
-  canResume: boolean;
 }
 
 export interface RunInfo {

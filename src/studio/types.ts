@@ -1,5 +1,8 @@
 /** Shapes shared by the server, the job worker and the browser. */
 import type { StyleProgress } from '../style/stylize.js';
+import type { RunPoint, RunProgress } from './run_progress.js';
+
+export type { RunPoint, RunProgress };
 
 export type TrainKind = 'cyclegan-train' | 'pix2pix-train' | 'fast-train';
 export type JobKind = 'style' | 'explore' | TrainKind;
@@ -101,6 +104,8 @@ export interface JobRecord {
   cacheKey?: string;
   /** Training jobs: the trainer's latest position. */
   train?: TrainJobProgress;
+  /** Training jobs: the run in the dashboard (run root index, folder name). */
+  run?: { root: number; name: string };
 }
 
 /** Messages the job worker sends to the server. */
@@ -117,3 +122,24 @@ export type WorkerMessage =
 export type ServerMessage =
   | { type: 'start'; job: JobRecord; dir: string; files: JobFiles }
   | { type: 'abort' };
+
+export type RunKind = 'gan' | 'fast';
+export type RunStatus = 'queued' | 'training' | 'stopped' | 'finished' | 'failed';
+
+/** A training run as GET /api/runs lists it. */
+export interface RunSummary {
+  root: number;
+  name: string;
+  kind: RunKind;
+  folder: string;
+  entries: number;
+  last: RunPoint | null;
+  updated: number;
+  status: RunStatus;
+  progress: RunProgress | null;
+  /** The studio job that trains this run (the latest), when it was started here. */
+  job: { id: string; kind: string; status: JobStatus } | null;
+  canStop: boolean;
+  canResume: boolean;
+}
+

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { currentSession, runProgress, type RunPoint } from '../../src/studio/run_progress.js';
+import { currentSession, runProgress } from '../../src/studio/run_progress.js';
 import { parsePoint, runStatus } from '../../src/studio/runs.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');

@@ -80,6 +80,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: StudioContext): voi
       scaleFrames: [],
       notices: [],
       ...(cacheKey ? { cacheKey } : {}),
+      ...(request.train?.name ? { run: { root: ctx.runRoots.indexOf(store.runsDir), name: request.train.name } } : {}),
     };
     await queue.add(job);
     return reply.code(201).send(job);

@@ -116,6 +116,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: StudioContext): voi
       frame: 0,
       scaleFrames: [],
       notices: [`resumes run ${name} (job ${job.id})`],
+      ...(job.run ? { run: job.run } : {}),
     };
     await ctx.queue.add(again);
     return reply.code(201).send(again);
