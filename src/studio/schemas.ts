@@ -212,7 +212,7 @@ export const JOB_REQUEST_SCHEMA = {
   // Each training kind's options are validated by that command's own schema.
   allOf: TRAIN_KINDS.map((k) => ({
     if: { required: ['kind'], properties: { kind: { const: k } } },
-    then: { properties: { train: { properties: { options: TRAIN_SCHEMAS[k] } } } },
+    then: { properties: { train: { type: 'object', properties: { options: TRAIN_SCHEMAS[k] } } } },
   })),
 } as const;
 

@@ -43,7 +43,12 @@ export function DashboardPage() {
           </button>
         ))}
       </div>
-      {sel && <RunView runKey={sel} />}
+      {sel && (
+        <RunView
+          runKey={sel}
+          onChange={(d) => setRuns((rs) => rs.map((r) => (`${r.root}/${r.name}` === sel ? { ...r, status: d.status, progress: d.progress, entries: d.entries.length } : r)))}
+        />
+      )}
       <details class="new-run" open={runs.length === 0}>
         <summary>New training run</summary>
         <label>
