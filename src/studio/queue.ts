@@ -86,7 +86,9 @@ export class JobQueue extends EventEmitter {
     } else if (job.status === 'running' && this.running?.job === job) {
       const r = this.running;
       this.post(r.child, { type: 'abort' });
-      r.killTimer ??= setTimeout(() => r.child.kill('SIGKILL'), this.opts.abortGraceMs ?? 30000);
+      // A training step at full size and its checkpoint take longer than a style step.
+      const grace = (this.opts.abortGraceMs ?? 30000) * (job.request.train ? 4 : 1);
+      r.killTimer ??= setTimeout(() => r.child.kill('SIGKILL'), grace);
     }
     return job;
   }
