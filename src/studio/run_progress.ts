@@ -61,7 +61,10 @@ export function currentSession(points: readonly RunPoint[], maxPoints = 30): Run
 }
 
 /** Where the run is and how long it still needs. `lastEpoch`: n_epochs + n_epochs_decay for GAN runs. */
-export function runProgress(points: readonly RunPoint[], plan: { lastEpoch?: number } = {}): RunProgress | null {
+export function runProgress(
+  points: readonly RunPoint[],
+  plan: { lastEpoch?: number } = {},
+): RunProgress | null {
   const last = points.at(-1);
   if (!last) return null;
   const byStep = last.step !== undefined;
@@ -77,5 +80,13 @@ export function runProgress(points: readonly RunPoint[], plan: { lastEpoch?: num
     if (units > 0 && seconds > 0) rate = units / seconds;
   }
   const secondsLeft = rate !== null && total !== null ? Math.max(0, total - done) / rate : null;
-  return { unit: byStep ? 'step' : 'epoch', done, total, epoch: last.epoch, epochs: byStep ? null : (plan.lastEpoch ?? null), rate, secondsLeft };
+  return {
+    unit: byStep ? 'step' : 'epoch',
+    done,
+    total,
+    epoch: last.epoch,
+    epochs: byStep ? null : (plan.lastEpoch ?? null),
+    rate,
+    secondsLeft,
+  };
 }

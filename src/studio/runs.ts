@@ -29,14 +29,24 @@ export function parsePoint(o: Record<string, unknown>, kind: RunKind, i: number)
   const time = timeOf(o.time);
   if (kind === 'fast') {
     const epoch = num(o.epoch);
-    const p: RunPoint = { x: epoch - 1 + num(o.count) / Math.max(1, num(o.dataset)), epoch, step: num(o.step), losses: { content: num(o.content), style: num(o.style), total: num(o.total) } };
+    const p: RunPoint = {
+      x: epoch - 1 + num(o.count) / Math.max(1, num(o.dataset)),
+      epoch,
+      step: num(o.step),
+      losses: { content: num(o.content), style: num(o.style), total: num(o.total) },
+    };
     if (typeof o.steps === 'number') p.steps = o.steps;
     if (time !== undefined) p.time = time;
     return p;
   }
   const losses: Record<string, number> = {};
   for (const [k, v] of Object.entries(o)) if (!GAN_META.has(k)) losses[k] = num(v);
-  const p: RunPoint = { x: o.progress !== undefined ? num(o.progress) - 1 : i, epoch: num(o.epoch), losses, secondsPerImage: num(o.t_comp) + num(o.t_data) };
+  const p: RunPoint = {
+    x: o.progress !== undefined ? num(o.progress) - 1 : i,
+    epoch: num(o.epoch),
+    losses,
+    secondsPerImage: num(o.t_comp) + num(o.t_data),
+  };
   if (time !== undefined) p.time = time;
   return p;
 }
@@ -78,14 +88,26 @@ export function imagesDir(dir: string, kind: RunKind): string {
   return kind === 'gan' ? path.join(dir, 'web', 'images') : path.join(dir, 'checkpoints');
 }
 
-const JOB_STATUS: Record<JobStatus, RunStatus> = { queued: 'queued', running: 'training', done: 'finished', stopped: 'stopped', cancelled: 'stopped', failed: 'failed' };
+const JOB_STATUS: Record<JobStatus, RunStatus> = {
+  queued: 'queued',
+  running: 'training',
+  done: 'finished',
+  stopped: 'stopped',
+  cancelled: 'stopped',
+  failed: 'failed',
+};
 
 /**
  * A run's status: its studio job's when it has one; for CLI runs, training while the log
  * grows (written within a minute, or three of its usual spacings), finished when the
  * progress reached the end, stopped otherwise.
  */
-export function runStatus(job: JobRecord | undefined, progress: RunProgress | null, updated: number, now = Date.now()): RunStatus {
+export function runStatus(
+  job: JobRecord | undefined,
+  progress: RunProgress | null,
+  updated: number,
+  now = Date.now(),
+): RunStatus {
   if (job) return JOB_STATUS[job.status];
   if (progress && progress.total !== null && progress.done >= progress.total - 1e-9) return 'finished';
   const spacing = progress?.rate ? 1000 / progress.rate : 0;
@@ -99,7 +121,12 @@ export interface RunInfo {
 }
 
 /** A run's summary from its folder (and job); the ETA only while it trains. */
-export async function summarize(root: number, name: string, run: RunInfo, job: JobRecord | undefined): Promise<{ summary: RunSummary; points: RunPoint[] }> {
+export async function summarize(
+  root: number,
+  name: string,
+  run: RunInfo,
+  job: JobRecord | undefined,
+): Promise<{ summary: RunSummary; points: RunPoint[] }> {
   const points = run.log ? await readRunLog(run.log, run.kind) : [];
   const opt = run.kind === 'gan' ? await runOptions(run.dir) : null;
   const lastEpoch = opt ? num(opt.n_epochs) + num(opt.n_epochs_decay) : NaN;

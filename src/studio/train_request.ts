@@ -14,21 +14,41 @@ import type { StudioContext } from './server.js';
 import type { JobRequest } from './types.js';
 import { ClientError } from './uploads.js';
 
-export async function checkTrainRequest(ctx: StudioContext, body: JobRequest, id: string): Promise<JobRequest> {
+export async function checkTrainRequest(
+  ctx: StudioContext,
+  body: JobRequest,
+  id: string,
+): Promise<JobRequest> {
   const t = body.train;
   if (!t) throw new ClientError(400, `a ${body.kind} job needs 'train' (dataset, options)`);
-  if (body.content || body.styles || body.options || body.explore) throw new ClientError(400, `a ${body.kind} job takes only 'train'`);
+  if (body.content || body.styles || body.options || body.explore)
+    throw new ClientError(400, `a ${body.kind} job takes only 'train'`);
   const dataset = await datasetDir(ctx, t.dataset);
-  if (body.kind === 'fast-train' && !t.styleImage) throw new ClientError(400, 'the style picture (train.styleImage) is missing');
-  if (body.kind !== 'fast-train' && t.styleImage) throw new ClientError(400, `a ${body.kind} job takes no style picture`);
+  if (body.kind === 'fast-train' && !t.styleImage)
+    throw new ClientError(400, 'the style picture (train.styleImage) is missing');
+  if (body.kind !== 'fast-train' && t.styleImage)
+    throw new ClientError(400, `a ${body.kind} job takes no style picture`);
   const name = t.name ?? `${body.kind.replace('-train', '')}-${id}`;
   const busy = ctx.queue.list().some((j) => j.request.train?.name === name);
   if (busy || existsSync(inside(ctx.store.runsDir, name)))
-    throw new ClientError(409, `a run named '${name}' exists; resume it from the dashboard or choose another name`);
+    throw new ClientError(
+      409,
+      `a run named '${name}' exists; resume it from the dashboard or choose another name`,
+    );
   const options = t.options ?? {};
   try {
-    if (body.kind === 'fast-train') fastTrainCommand.resolve({ ...options, dataset, styleImage: 'style', saveModelDir: 'run' });
-    else resolveOptions({ ...(options as GanOptionInput), dataroot: dataset, name, model: body.kind === 'pix2pix-train' ? 'pix2pix' : 'cycle_gan' }, 'train');
+    if (body.kind === 'fast-train')
+      fastTrainCommand.resolve({ ...options, dataset, styleImage: 'style', saveModelDir: 'run' });
+    else
+      resolveOptions(
+        {
+          ...(options as GanOptionInput),
+          dataroot: dataset,
+          name,
+          model: body.kind === 'pix2pix-train' ? 'pix2pix' : 'cycle_gan',
+        },
+        'train',
+      );
   } catch (e) {
     if (e instanceof UsageError) throw new ClientError(400, e.message);
     throw e;

@@ -32,7 +32,9 @@ function throttled(send: Send): (p: TrainJobProgress) => void {
 
 /** The finished model joins the fast-style page's list as an upload would (fast/<sha256>.pth and its entry). */
 async function registerFastModel(model: string, dir: string, run: string, steps: number): Promise<string> {
-  const id = createHash('sha256').update(await readFile(model)).digest('hex');
+  const id = createHash('sha256')
+    .update(await readFile(model))
+    .digest('hex');
   await mkdir(dir, { recursive: true });
   await copyFile(model, path.join(dir, `${id}.pth.tmp`));
   await rename(path.join(dir, `${id}.pth.tmp`), path.join(dir, `${id}.pth`));
@@ -48,7 +50,12 @@ async function registerFastModel(model: string, dir: string, run: string, steps:
   return entry.model;
 }
 
-export async function runTraining(job: JobRecord, files: JobFiles, signal: AbortSignal, send: Send): Promise<void> {
+export async function runTraining(
+  job: JobRecord,
+  files: JobFiles,
+  signal: AbortSignal,
+  send: Send,
+): Promise<void> {
   const t = files.train;
   if (!t) throw new Error('a training job without its folders');
   const options = (job.request.train?.options ?? {}) as Record<string, string | number | boolean | undefined>;
@@ -56,14 +63,30 @@ export async function runTraining(job: JobRecord, files: JobFiles, signal: Abort
   const progress = throttled(send);
   if (job.kind === 'fast-train') {
     if (!t.styleImage) throw new Error('the style picture is gone from the uploads');
-    const input = { ...options, dataset: t.dataset, styleImage: t.styleImage, saveModelDir: t.runDir } as FastTrainInput;
+    const input = {
+      ...options,
+      dataset: t.dataset,
+      styleImage: t.styleImage,
+      saveModelDir: t.runDir,
+    } as FastTrainInput;
     const r = await trainFast(input, {
       signal,
       log: () => undefined,
       warn,
-      onProgress: (p) => progress({ epoch: p.epoch, epochs: p.epochs, step: p.step, steps: p.steps, losses: { ...p.losses }, itPerSec: p.itPerSec }),
+      onProgress: (p) =>
+        progress({
+          epoch: p.epoch,
+          epochs: p.epochs,
+          step: p.step,
+          steps: p.steps,
+          losses: { ...p.losses },
+          itPerSec: p.itPerSec,
+        }),
     });
-    const registered = r.model && t.fastModels ? await registerFastModel(r.model, t.fastModels, path.basename(t.runDir), r.steps) : null;
+    const registered =
+      r.model && t.fastModels
+        ? await registerFastModel(r.model, t.fastModels, path.basename(t.runDir), r.steps)
+        : null;
     const report = { ...r, model: registered, modelFile: r.model } as unknown as Record<string, unknown>;
     await send({ type: 'done', report, interrupted: r.interrupted });
     return;
@@ -84,7 +107,14 @@ export async function runTraining(job: JobRecord, files: JobFiles, signal: Abort
     threads,
     log: () => undefined,
     warn,
-    onProgress: (p) => progress({ epoch: p.epoch, epochs: p.lastEpoch, step: p.totalIters, losses: { ...p.losses }, itPerSec: p.itPerSec }),
+    onProgress: (p) =>
+      progress({
+        epoch: p.epoch,
+        epochs: p.lastEpoch,
+        step: p.totalIters,
+        losses: { ...p.losses },
+        itPerSec: p.itPerSec,
+      }),
   });
   await send({ type: 'done', report: r as unknown as Record<string, unknown>, interrupted: r.interrupted });
 }

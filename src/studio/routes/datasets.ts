@@ -47,12 +47,17 @@ async function countPictures(dir: string): Promise<number> {
 /** The folder a request's dataset names, or a 400 saying what is wrong. */
 export async function datasetDir(ctx: StudioContext, ref: { root: number; name: string }): Promise<string> {
   const root = ctx.datasetRoots[ref.root];
-  if (root === undefined) throw new ClientError(400, `dataset: no dataset root ${ref.root} (the studio has ${ctx.datasetRoots.length})`);
+  if (root === undefined)
+    throw new ClientError(
+      400,
+      `dataset: no dataset root ${ref.root} (the studio has ${ctx.datasetRoots.length})`,
+    );
   if (!RUN_NAME.test(ref.name)) throw new ClientError(400, `dataset: invalid folder name '${ref.name}'`);
   const dir = inside(root, ref.name);
   // lstat: a symbolic link is not a folder under the root, wherever it points.
   const s = await lstat(dir).catch(() => null);
-  if (!s?.isDirectory()) throw new ClientError(400, `dataset: no folder '${ref.name}' in dataset root ${ref.root}`);
+  if (!s?.isDirectory())
+    throw new ClientError(400, `dataset: no folder '${ref.name}' in dataset root ${ref.root}`);
   return dir;
 }
 
@@ -61,9 +66,14 @@ export function registerDatasetRoutes(app: FastifyInstance, ctx: StudioContext):
     const datasets: DatasetEntry[] = [];
     for (const [i, root] of ctx.datasetRoots.entries()) {
       const entries = await readdir(root, { withFileTypes: true }).catch(() => [] as Dirent[]);
-      for (const e of entries.filter((x) => x.isDirectory() && RUN_NAME.test(x.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      for (const e of entries
+        .filter((x) => x.isDirectory() && RUN_NAME.test(x.name))
+        .sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const dir = path.join(root, e.name);
-        const folders = (await readdir(dir, { withFileTypes: true }).catch(() => [] as Dirent[])).filter((x) => x.isDirectory()).map((x) => x.name).sort();
+        const folders = (await readdir(dir, { withFileTypes: true }).catch(() => [] as Dirent[]))
+          .filter((x) => x.isDirectory())
+          .map((x) => x.name)
+          .sort();
         datasets.push({ root: i, name: e.name, images: await countPictures(dir), folders });
       }
     }

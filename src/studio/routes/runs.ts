@@ -11,14 +11,29 @@ import { inside } from '../paths.js';
 import { FOLDER_NAME } from '../schemas.js';
 import type { StudioContext } from '../server.js';
 import { ClientError } from '../uploads.js';
-import { imagesDir, logOf, runNames, runOptions, summarize, type RunInfo, type RunKind, type RunSummary } from '../runs.js';
+import {
+  imagesDir,
+  logOf,
+  runNames,
+  runOptions,
+  summarize,
+  type RunInfo,
+  type RunKind,
+  type RunSummary,
+} from '../runs.js';
 import type { JobRecord } from '../types.js';
 
-const RUN_PARAMS = { type: 'object', required: ['root', 'name'], properties: { root: { type: 'integer', minimum: 0, maximum: 99 }, name: FOLDER_NAME } } as const;
+const RUN_PARAMS = {
+  type: 'object',
+  required: ['root', 'name'],
+  properties: { root: { type: 'integer', minimum: 0, maximum: 99 }, name: FOLDER_NAME },
+} as const;
 
 /** The studio job that trains the run `name` in the studio's runs folder: the latest one. */
 export function jobOfRun(ctx: StudioContext, name: string): JobRecord | undefined {
-  return ctx.queue.list().find((j) => j.request.train?.name === name && j.kind !== 'style' && j.kind !== 'explore');
+  return ctx.queue
+    .list()
+    .find((j) => j.request.train?.name === name && j.kind !== 'style' && j.kind !== 'explore');
 }
 
 export function registerRunRoutes(app: FastifyInstance, ctx: StudioContext): void {
@@ -47,7 +62,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: StudioContext): voi
     const out: RunSummary[] = [];
     for (const [i, root] of ctx.runRoots.entries()) {
       const names = new Set(await runNames(root));
-      if (i === studioRoot) for (const j of ctx.queue.list()) if (j.request.train?.name) names.add(j.request.train.name);
+      if (i === studioRoot)
+        for (const j of ctx.queue.list()) if (j.request.train?.name) names.add(j.request.train.name);
       for (const name of [...names].sort()) {
         const run = find(i, name);
         if (run) out.push((await summarize(i, name, run, jobAt(i, name))).summary);
@@ -56,28 +72,47 @@ export function registerRunRoutes(app: FastifyInstance, ctx: StudioContext): voi
     return out;
   });
 
-  app.get<{ Params: { root: number; name: string } }>('/api/runs/:root/:name', { schema: { params: RUN_PARAMS } }, async (req) => {
-    const { root, name } = req.params;
-    const run = need(root, name);
-    const { summary, points } = await summarize(root, name, run, jobAt(root, name));
-    const imgDir = imagesDir(run.dir, run.kind);
-    const images = (await readdir(imgDir).catch(() => [] as string[])).filter((f) => /^[A-Za-z0-9._-]+\.png$/.test(f) && f !== 'loss.png');
-    const withTime = await Promise.all(images.map(async (f) => ({ f, t: (await stat(path.join(imgDir, f))).mtimeMs })));
-    withTime.sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
-    const job = jobAt(root, name);
-    return {
-      ...summary,
-      entries: points,
-      images: withTime.slice(0, 24).map((x) => x.f),
-      options: run.kind === 'gan' ? await runOptions(run.dir) : (job?.request.train?.options ?? null),
-      notices: job?.notices.slice(-10) ?? [],
-      error: job?.error ?? null,
-    };
-  });
+  app.get<{ Params: { root: number; name: string } }>(
+    '/api/runs/:root/:name',
+    { schema: { params: RUN_PARAMS } },
+    async (req) => {
+      const { root, name } = req.params;
+      const run = need(root, name);
+      const { summary, points } = await summarize(root, name, run, jobAt(root, name));
+      const imgDir = imagesDir(run.dir, run.kind);
+      const images = (await readdir(imgDir).catch(() => [] as string[])).filter(
+        (f) => /^[A-Za-z0-9._-]+\.png$/.test(f) && f !== 'loss.png',
+      );
+      const withTime = await Promise.all(
+        images.map(async (f) => ({ f, t: (await stat(path.join(imgDir, f))).mtimeMs })),
+      );
+      withTime.sort((a, b) => b.t - a.t || (a.f < b.f ? -1 : 1));
+      const job = jobAt(root, name);
+      return {
+        ...summary,
+        entries: points,
+        images: withTime.slice(0, 24).map((x) => x.f),
+        options: run.kind === 'gan' ? await runOptions(run.dir) : (job?.request.train?.options ?? null),
+        notices: job?.notices.slice(-10) ?? [],
+        error: job?.error ?? null,
+      };
+    },
+  );
 
   app.get<{ Params: { root: number; name: string; file: string } }>(
     '/api/runs/:root/:name/images/:file',
-    { schema: { params: { ...RUN_PARAMS, required: ['root', 'name', 'file'], properties: { ...RUN_PARAMS.properties, file: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}\\.png$' } } } } },
+    {
+      schema: {
+        params: {
+          ...RUN_PARAMS,
+          required: ['root', 'name', 'file'],
+          properties: {
+            ...RUN_PARAMS.properties,
+            file: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}\\.png$' },
+          },
+        },
+      },
+    },
     async (req, reply) => {
       const run = need(req.params.root, req.params.name);
       const file = inside(imagesDir(run.dir, run.kind as RunKind), req.params.file);
@@ -87,38 +122,59 @@ export function registerRunRoutes(app: FastifyInstance, ctx: StudioContext): voi
   );
 
   /** Stop: the run's job ends after its current step with a checkpoint (queued: cancelled). */
-  app.post<{ Params: { root: number; name: string } }>('/api/runs/:root/:name/stop', { schema: { params: RUN_PARAMS } }, async (req) => {
-    const { root, name } = req.params;
-    need(root, name);
-    const job = jobAt(root, name);
-    if (!job) throw new ClientError(409, `run '${name}' was not started from the studio: stop it where it runs (Ctrl-C saves a checkpoint)`);
-    if (job.status !== 'queued' && job.status !== 'running') throw new ClientError(409, `run '${name}' is not training (${job.status})`);
-    await ctx.queue.cancel(job.id);
-    return { job: { id: job.id, status: job.status } };
-  });
+  app.post<{ Params: { root: number; name: string } }>(
+    '/api/runs/:root/:name/stop',
+    { schema: { params: RUN_PARAMS } },
+    async (req) => {
+      const { root, name } = req.params;
+      need(root, name);
+      const job = jobAt(root, name);
+      if (!job)
+        throw new ClientError(
+          409,
+          `run '${name}' was not started from the studio: stop it where it runs (Ctrl-C saves a checkpoint)`,
+        );
+      if (job.status !== 'queued' && job.status !== 'running')
+        throw new ClientError(409, `run '${name}' is not training (${job.status})`);
+      await ctx.queue.cancel(job.id);
+      return { job: { id: job.id, status: job.status } };
+    },
+  );
 
   /** Resume: the same request queued again; the trainer continues from the run's checkpoint. */
-  app.post<{ Params: { root: number; name: string } }>('/api/runs/:root/:name/resume', { schema: { params: RUN_PARAMS } }, async (req, reply) => {
-    const { root, name } = req.params;
-    need(root, name);
-    const job = jobAt(root, name);
-    if (!job) throw new ClientError(409, `run '${name}' was not started from the studio; the studio resumes only its own runs (run the same command again with --continue_train)`);
-    if (job.status === 'queued' || job.status === 'running') throw new ClientError(409, `run '${name}' is already ${job.status === 'queued' ? 'queued' : 'training'}`);
-    if (job.status === 'done') throw new ClientError(409, `run '${name}' has finished`);
-    const again: JobRecord = {
-      id: ctx.store.newId(),
-      kind: job.kind,
-      status: 'queued',
-      created: Date.now(),
-      request: job.request,
-      inputNames: job.inputNames,
-      costs: [],
-      frame: 0,
-      scaleFrames: [],
-      notices: [`resumes run ${name} (job ${job.id})`],
-      ...(job.run ? { run: job.run } : {}),
-    };
-    await ctx.queue.add(again);
-    return reply.code(201).send(again);
-  });
+  app.post<{ Params: { root: number; name: string } }>(
+    '/api/runs/:root/:name/resume',
+    { schema: { params: RUN_PARAMS } },
+    async (req, reply) => {
+      const { root, name } = req.params;
+      need(root, name);
+      const job = jobAt(root, name);
+      if (!job)
+        throw new ClientError(
+          409,
+          `run '${name}' was not started from the studio; the studio resumes only its own runs (run the same command again with --continue_train)`,
+        );
+      if (job.status === 'queued' || job.status === 'running')
+        throw new ClientError(
+          409,
+          `run '${name}' is already ${job.status === 'queued' ? 'queued' : 'training'}`,
+        );
+      if (job.status === 'done') throw new ClientError(409, `run '${name}' has finished`);
+      const again: JobRecord = {
+        id: ctx.store.newId(),
+        kind: job.kind,
+        status: 'queued',
+        created: Date.now(),
+        request: job.request,
+        inputNames: job.inputNames,
+        costs: [],
+        frame: 0,
+        scaleFrames: [],
+        notices: [`resumes run ${name} (job ${job.id})`],
+        ...(job.run ? { run: job.run } : {}),
+      };
+      await ctx.queue.add(again);
+      return reply.code(201).send(again);
+    },
+  );
 }

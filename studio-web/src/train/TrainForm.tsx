@@ -27,7 +27,17 @@ function suits(kind: TrainKind, d: DatasetEntry): boolean {
   return d.images > 0;
 }
 
-export function TrainForm({ kind, basic, initial, onStarted }: { kind: TrainKind; basic?: readonly string[]; initial?: Values; onStarted: (job: JobRecord) => void }) {
+export function TrainForm({
+  kind,
+  basic,
+  initial,
+  onStarted,
+}: {
+  kind: TrainKind;
+  basic?: readonly string[];
+  initial?: Values;
+  onStarted: (job: JobRecord) => void;
+}) {
   const [schema, setSchema] = useState<ObjectSchema | null>(null);
   const [list, setList] = useState<DatasetList | null>(null);
   const [dataset, setDataset] = useState('');
@@ -47,7 +57,12 @@ export function TrainForm({ kind, basic, initial, onStarted }: { kind: TrainKind
     try {
       const job = await api.post<JobRecord>('/api/jobs', {
         kind,
-        train: { dataset: { root: Number(root), name: rest.join('/') }, ...(name ? { name } : {}), ...(style ? { styleImage: style.id } : {}), options: values },
+        train: {
+          dataset: { root: Number(root), name: rest.join('/') },
+          ...(name ? { name } : {}),
+          ...(style ? { styleImage: style.id } : {}),
+          options: values,
+        },
       });
       onStarted(job);
     } catch (e) {
@@ -59,32 +74,57 @@ export function TrainForm({ kind, basic, initial, onStarted }: { kind: TrainKind
       <div class="row">
         <label>
           dataset folder{' '}
-          <select data-testid="train-dataset" value={dataset} onChange={(e) => setDataset((e.target as HTMLSelectElement).value)}>
+          <select
+            data-testid="train-dataset"
+            value={dataset}
+            onChange={(e) => setDataset((e.target as HTMLSelectElement).value)}
+          >
             <option value="">choose…</option>
             {usable.map((d) => (
               <option value={`${d.root}/${d.name}`}>
-                {d.name} ({d.images} pictures{d.folders.length ? `; ${d.folders.slice(0, 4).join(', ')}` : ''})
+                {d.name} ({d.images} pictures{d.folders.length ? `; ${d.folders.slice(0, 4).join(', ')}` : ''}
+                )
               </option>
             ))}
           </select>
         </label>
         <label>
-          run name <input type="text" data-testid="train-name" pattern="[A-Za-z0-9_-][A-Za-z0-9._-]*" maxLength={128} placeholder="automatic" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value.trim())} />
+          run name{' '}
+          <input
+            type="text"
+            data-testid="train-name"
+            pattern="[A-Za-z0-9_-][A-Za-z0-9._-]*"
+            maxLength={128}
+            placeholder="automatic"
+            value={name}
+            onInput={(e) => setName((e.target as HTMLInputElement).value.trim())}
+          />
         </label>
       </div>
       {list && usable.length === 0 && (
         <div class="placeholder">
-          No suitable dataset folder under {list.roots.map((r) => r.folder).join(', ') || 'the dataset roots'} (ai-art studio --datasets DIR,...).
+          No suitable dataset folder under {list.roots.map((r) => r.folder).join(', ') || 'the dataset roots'}{' '}
+          (ai-art studio --datasets DIR,...).
         </div>
       )}
       {kind === 'fast-train' && (
-        <DropZone label="Drop or pick the style picture" testId="train-style-drop" onUploaded={(u) => setStyle(u)}>
+        <DropZone
+          label="Drop or pick the style picture"
+          testId="train-style-drop"
+          onUploaded={(u) => setStyle(u)}
+        >
           {style && <img class="thumb" src={`/api/uploads/${style.id}`} alt={style.name} />}
         </DropZone>
       )}
       {schema && <SchemaForm schema={schema} values={values} onChange={setValues} basic={basic} />}
       <div class="actions">
-        <button class="primary" type="button" data-testid="train-start" disabled={!dataset || (kind === 'fast-train' && !style)} onClick={() => void start()}>
+        <button
+          class="primary"
+          type="button"
+          data-testid="train-start"
+          disabled={!dataset || (kind === 'fast-train' && !style)}
+          onClick={() => void start()}
+        >
           Start training
         </button>
       </div>
