@@ -1,8 +1,8 @@
 /**
  * The dashboard's progress and ETA from a loss log (src/studio/run_progress.ts). The first
- * case is the bug seen on a CycleGAN run: at epoch 34 of 400 the ETA said 19 s, because it was
- * the per-image compute time the log records (t_comp + t_data) times the images left, which
- * leaves out the sample pictures, plots and checkpoints that took most of the wall-clock time.
+ * case is the bug seen on a CycleGAN run: at epoch 34 of 400 the ETA said 19 s, because it
+ * scaled the last line's own time (t_comp + t_data of one iteration) to the epochs left, which
+ * leaves out whatever that iteration did not do (samples, plots, checkpoints, work between prints).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
