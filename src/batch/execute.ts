@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadImage, resizeRaw, saveImage, sizeForLongestSide, type RawImage } from '../images/index.js';
+import { loadImage, optionsStamp, resizeRaw, saveImage, sizeForLongestSide, type RawImage } from '../images/index.js';
 import { loadContent, loadFastModel, scaledSize, stylizeImage } from '../fast/index.js';
 import { stylize } from '../style/stylize.js';
 import { Translator, resolveGenerator } from '../gan/translate.js';
@@ -55,7 +55,7 @@ export async function runJob(job: JobSpec, ctx: JobContext = {}): Promise<JobRes
       );
       if (report.interrupted) throw new JobAbortedError('stopped');
       log(`${report.evaluations} evaluations in ${report.seconds.toFixed(2)} s`);
-      await saveImage(image, job.output, { mkdirs: true });
+      await saveImage(image, job.output, { mkdirs: true, text: optionsStamp('style', job.options, { content: path.basename(job.content), styles: [path.basename(job.style)] }) });
       break;
     }
     case 'translate':
@@ -65,7 +65,7 @@ export async function runJob(job: JobSpec, ctx: JobContext = {}): Promise<JobRes
       const img = job.kind === 'fast' ? await loadContent(job.input) : await loadImage(job.input);
       const out = await frame(img, job.input);
       if (ctx.signal?.aborted) throw new JobAbortedError('stopped');
-      await saveImage(out, job.output, { mkdirs: true });
+      await saveImage(out, job.output, { mkdirs: true, text: optionsStamp(job.kind === 'fast' ? 'fast stylize' : 'translate', { model: job.model, ...job.options }, { input: path.basename(job.input) }) });
       break;
     }
     case 'chunk': {

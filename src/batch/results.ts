@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../images/save.js';
-import { blankRaw, contactSheetPng } from '../images/index.js';
+import { addPngText, blankRaw, contactSheetPng, optionsStamp } from '../images/index.js';
 import { escapeHtml } from '../gan/report/html.js';
 import type { JobSpec, TaskLayout } from './expand.js';
 
@@ -103,7 +103,9 @@ async function writeSheets(r: ResultsInput): Promise<Set<number>> {
       o!.state === 'done' ? { image: o!.spec.output, label } : { image: blankRaw(64, 64, 0.85), label: `failed: ${label}` },
     );
     try {
-      await writeFileAtomic(sheetFile(r.output, task), await contactSheetPng(items, { columns: t.cols.length, cellSize: 192 }), { mkdirs: true });
+      const sheet = await contactSheetPng(items, { columns: t.cols.length, cellSize: 192 });
+      const stamp = optionsStamp('batch', { task, rows: t.rows, cols: t.cols });
+      await writeFileAtomic(sheetFile(r.output, task), addPngText(sheet, stamp), { mkdirs: true });
       made.add(task);
     } catch {
       // An output that cannot be read (replaced by hand, a full disk) costs the sheet, not the page.

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { contactSheetPng, demoScene, optionsStamp, saveImage, type RawImage } from '../images/index.js';
+import { addPngText, contactSheetPng, demoScene, optionsStamp, saveImage, type RawImage } from '../images/index.js';
 import { stylize, type StyleReport } from '../style/stylize.js';
 import { demoCommand as demoSchema } from '../options/commands/style.js';
 import { parseCli } from './parse.js';
@@ -20,12 +20,12 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const w = size;
   const h = Math.round((size * 3) / 4);
   const content = await demoScene('landscape', { width: w, height: h });
-  await saveImage(content, path.join(dir, 'content.png'));
+  await saveImage(content, path.join(dir, 'content.png'), { text: optionsStamp('demo', { size, iterations }) });
   const cells: { image: RawImage; label: string }[] = [{ image: content, label: 'content' }];
   const reports: Record<string, StyleReport> = {};
   for (const name of ['swirls', 'mosaic'] as const) {
     const style = await demoScene(name, { width: w, height: h });
-    await saveImage(style, path.join(dir, `style_${name}.png`));
+    await saveImage(style, path.join(dir, `style_${name}.png`), { text: optionsStamp('demo', { size, iterations }) });
     const bar = progressBar(iterations, name.padEnd(7), { quiet });
     const { image, report } = await stylize(
       { content, styles: [style], size, iterations, weights: 'random' },
@@ -38,7 +38,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     cells.push({ image: style, label: `style: ${name}` }, { image, label: `result: ${name}` });
   }
   const sheet = path.join(dir, 'sheet.png');
-  fs.writeFileSync(sheet, await contactSheetPng(cells, { columns: 5, cellSize: size, title: 'ai-art demo: random VGG-19, offline' }));
+  fs.writeFileSync(sheet, addPngText(await contactSheetPng(cells, { columns: 5, cellSize: size, title: 'ai-art demo: random VGG-19, offline' }), optionsStamp('demo', { size, iterations })));
   if (!quiet) process.stderr.write(`wrote ${sheet}\n`);
   if (args.json) process.stdout.write(`${JSON.stringify({ sheet: path.resolve(sheet), reports })}\n`);
   return 0;

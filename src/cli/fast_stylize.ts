@@ -1,7 +1,7 @@
 /** `ai-art fast stylize INPUT... --model NAME|FILE -o OUT`: pictures, folders and videos through a fast style model. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { saveImage } from '../images/index.js';
+import { optionsStamp, saveImage } from '../images/index.js';
 import {
   FastError,
   assertWritableDir,
@@ -128,7 +128,7 @@ export async function fastStylizeCommand(argv: string[]): Promise<number> {
       } else {
         const img = await loadContent(j.src, { contentScale: o.contentScale, size: o.size, notice: (m) => bar?.log(m) });
         const out = await stylizeImage(model, img);
-        await saveImage(out, j.dest);
+        await saveImage(out, j.dest, { text: optionsStamp('fast stylize', o, { input: path.basename(j.src) }) });
         written.push({ input: j.src, output: path.resolve(j.dest), kind: 'image', width: out.width, height: out.height, seconds: (performance.now() - t0) / 1000 });
         bar?.update(++doneImages);
       }

@@ -10,7 +10,7 @@ export async function studioCommand(argv: string[]): Promise<number> {
   const args = parseCli(studioSchema, argv);
   if (!args) return 0;
   if (args.positionals.length) throw new UsageError(`usage: ${studioSchema.usage}`);
-  const { host, port, home, runs } = args.options;
+  const { host, port, home, runs, datasets } = args.options;
   if (!LOOPBACK.has(host)) {
     process.stderr.write(
       `warning: listening on ${host}: anyone who can reach this address can use the studio, upload files and run jobs on this machine. ` +
@@ -18,7 +18,7 @@ export async function studioCommand(argv: string[]): Promise<number> {
     );
   }
   const { createStudio } = await import('../studio/server.js');
-  const studio = await createStudio({ host, port, home, runRoots: runs });
+  const studio = await createStudio({ host, port, home, runRoots: runs, datasetRoots: datasets });
   process.stderr.write(`ai-art studio on ${studio.url} (data in ${studio.store.home}); Ctrl-C stops it\n`);
   if (args.options.open) {
     const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { adamSnapshot, CheckpointError, loadCheckpoint, restoreAdam, saveCheckpoint, stateFileName, type StateValue } from '../gan/checkpoint.js';
 import type { ImageBatch } from '../gan/step_common.js';
-import { contactSheetPng, lossPlot, unstackNCHW } from '../images/index.js';
+import { addPngText, contactSheetPng, lossPlot, optionsStamp, unstackNCHW } from '../images/index.js';
 import { writeFileAtomic } from '../images/save.js';
 import { TransformerNet } from '../models/transformer_net.js';
 import { writePth } from '../weights/writer.js';
@@ -56,6 +56,9 @@ export interface FastLogEntry {
   style: number;
   total: number;
   last: FastLosses;
+  /** The run's last step (all epochs, or --iterations), and when this line was written (ISO 8601): for progress and ETA. */
+  steps?: number;
+  time?: string;
 }
 
 export interface FastTrainHooks {
@@ -165,6 +168,8 @@ export async function trainFast(input: FastTrainInput, hooks: FastTrainHooks = {
     const n = data.train.length;
     const batches = Math.ceil(n / o.batchSize);
     const totalSteps = Math.min(o.epochs * batches, o.iterations ?? Infinity);
+    // Every picture the run writes carries its options (PNG tEXt), as the CLI's other outputs do.
+    const stamp = optionsStamp('fast train', o, { dataset: path.basename(o.dataset), styleImage: path.basename(o.styleImage) });
     const config: Record<string, StateValue> = {
       dataset_size: n,
       image_size: o.imageSize,
@@ -259,7 +264,7 @@ export async function trainFast(input: FastTrainInput, hooks: FastTrainHooks = {
           (['content', 'style', 'total'] as const).map((k) => ({ name: k, values: entries.map((e) => e[k]), x: xs })),
           { title: `fast train: ${path.basename(o.styleImage)}`, xLabel: 'step', yLabel: 'loss (epoch average)', logY: true },
         );
-        await writeFileAtomic(path.join(ckptDir, 'loss.png'), png);
+        await writeFileAtomic(path.join(ckptDir, 'loss.png'), addPngText(png, stamp));
       }
       if (samples && ev.y) {
         const toRaw = (b: ImageBatch, scale: number) => unstackNCHW(b.data.map((v) => Math.min(1, Math.max(0, v / scale))), b.shape);
@@ -272,7 +277,7 @@ export async function trainFast(input: FastTrainInput, hooks: FastTrainHooks = {
           cellSize: Math.max(128, Math.min(256, o.imageSize)),
           title: `step ${done}: content ${ev.losses.content.toPrecision(3)}, style ${ev.losses.style.toPrecision(3)}`,
         });
-        await writeFileAtomic(path.join(ckptDir, `samples_step_${done}.png`), png);
+        await writeFileAtomic(path.join(ckptDir, `samples_step_${done}.png`), addPngText(png, stamp));
       }
       log(`checkpoint at step ${done}: held-back content ${ev.losses.content.toPrecision(4)}, style ${ev.losses.style.toPrecision(4)} (untrained: ${before.content.toPrecision(4)}, ${before.style.toPrecision(4)})`);
     };
@@ -324,6 +329,8 @@ export async function trainFast(input: FastTrainInput, hooks: FastTrainHooks = {
             style: agg.style / batchDone,
             total: (agg.content + agg.style) / batchDone,
             last: losses,
+            steps: totalSteps,
+            time: new Date().toISOString(),
           };
           entries.push(e);
           await writeFile(logFile, `${JSON.stringify(e)}\n`, { flag: 'a' });

@@ -10,6 +10,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadImage } from '../images/load.js';
 import type { RawImage } from '../images/raw.js';
+import { optionsStamp } from '../images/pngtext.js';
 import { saveImage } from '../images/save.js';
 import { isImageFile } from './data/files.js';
 
@@ -182,7 +183,8 @@ export async function combineAB(opts: CombineOptions): Promise<CombineReport> {
       }
       const file = path.join(outDir, nameAB);
       // cv2.imwrite's JPEG quality.
-      await saveImage(sideBySide(a, b), file, { quality: 95 });
+      const stamp = optionsStamp('combine', { num_imgs: opts.numImgs, use_AB: opts.useAB ?? false }, { A: nameA, B: partner(nameA) });
+      await saveImage(sideBySide(a, b), file, { quality: 95, text: stamp });
       r.written.push(file);
     });
     r.written.sort();

@@ -26,6 +26,7 @@ import {
   type ParsedGanOptions,
 } from './options.js';
 import { TestResults, type Visuals } from './report/visuals.js';
+import { ganStamp } from './report/stamp.js';
 import type { ImageBatch } from './step_common.js';
 import { archFlags, loadLabel, loadNets, resolveOptions, type GanOptionInput } from './runner/setup.js';
 import { genOptions, networkSummary, SEED_STREAMS } from './runner/model.js';
@@ -150,7 +151,7 @@ export async function testGan(
     threads: hooks.threads,
     rng: new Rng(deriveSeed(opt.seed, SEED_STREAMS.dropout)),
   });
-  const results = new TestResults(opt);
+  const results = new TestResults(opt, ganStamp(parsed, 'test'));
   log(`dataset [${loader.dataset.className}] was created`);
   log(`creating web directory ${results.webDir}`);
   const total = Math.min(opt.num_test, loader.length);

@@ -31,6 +31,7 @@ import {
   type ParsedGanOptions,
 } from './options.js';
 import { LossLog } from './report/log.js';
+import { ganStamp } from './report/stamp.js';
 import { TrainingWeb } from './report/visuals.js';
 import { LrScheduler, lrMessage } from './schedule.js';
 import { createTrainModel, networkSummary, type TrainModel } from './runner/model.js';
@@ -254,7 +255,7 @@ export async function trainGan(
       seed: opt.seed,
     };
 
-    const web = new TrainingWeb(opt);
+    const web = new TrainingWeb(opt, ganStamp(parsed, 'train'));
     if (web.enabled) log(`create web directory ${web.webDir}...`);
     const lossLog = await LossLog.open(dir, { echo: log });
 

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Store } from './store.js';
-import type { JobRecord, ServerMessage, WorkerMessage } from './types.js';
+import type { JobFiles, JobRecord, ServerMessage, WorkerMessage } from './types.js';
 
 /** Events: 'job' (JobRecord: any change), 'progress' (id, progress), 'frame' (id, evaluation). */
 export interface JobEvent {
@@ -34,7 +34,7 @@ export class JobQueue extends EventEmitter {
 
   constructor(
     private readonly store: Store,
-    private readonly resolveFiles: (job: JobRecord) => { content?: string; styles: string[]; image?: string },
+    private readonly resolveFiles: (job: JobRecord) => JobFiles,
     private readonly opts: { abortGraceMs?: number } = {},
   ) {
     super();
@@ -45,7 +45,7 @@ export class JobQueue extends EventEmitter {
     for (const j of await this.store.loadJobs()) {
       if (j.status === 'running') {
         j.status = 'queued';
-        j.notices.push('the server stopped while this job ran; it starts again');
+        j.notices.push(j.request.train ? 'the server stopped while this run trained; it continues from its last checkpoint' : 'the server stopped while this job ran; it starts again');
         j.frame = 0;
         j.costs = [];
         await this.store.saveJob(j);
@@ -86,7 +86,9 @@ export class JobQueue extends EventEmitter {
     } else if (job.status === 'running' && this.running?.job === job) {
       const r = this.running;
       this.post(r.child, { type: 'abort' });
-      r.killTimer ??= setTimeout(() => r.child.kill('SIGKILL'), this.opts.abortGraceMs ?? 30000);
+      // A training step at full size and its checkpoint take longer than a style step.
+      const grace = (this.opts.abortGraceMs ?? 30000) * (job.request.train ? 4 : 1);
+      r.killTimer ??= setTimeout(() => r.child.kill('SIGKILL'), grace);
     }
     return job;
   }
@@ -187,6 +189,14 @@ export class JobQueue extends EventEmitter {
         job.scaleFrames.push(m.frame);
         void this.store.saveJob(job);
         this.emitJob('scale', job);
+        break;
+      case 'train':
+        job.train = m.progress;
+        if (Date.now() - this.lastSave > 1000) {
+          this.lastSave = Date.now();
+          void this.store.saveJob(job);
+        }
+        this.emitJob('progress', job);
         break;
       case 'notice':
         job.notices.push(m.message);

@@ -6,6 +6,8 @@
  * only from its own uploads.
  */
 import { styleCommand } from '../options/commands/style.js';
+import { cycleganTrainCommand, pix2pixTrainCommand } from '../options/commands/gan.js';
+import { fastTrainCommand } from '../options/commands/fast_train.js';
 
 export interface OptionSchema {
   type?: 'integer' | 'number' | 'string' | 'boolean' | 'array';
@@ -68,26 +70,102 @@ const NOT_IN_FORM = new Set(['output', 'styleBlendWeights']);
 
 const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** `ai-art style`'s options as the studio takes them: the form's source and the request schema. */
-export function studioStyleSchema(): ObjectSchema {
-  const base = styleCommand.jsonSchema() as { properties: Record<string, Record<string, unknown>> };
+/** A command's options as the studio takes them: its own schema, less `omit`, with the studio's `limits` laid over. */
+function studioSchemaOf(command: { jsonSchema(): Record<string, unknown> }, omit: ReadonlySet<string>, limits: Record<string, Partial<OptionSchema>>): ObjectSchema {
+  const base = command.jsonSchema() as { properties: Record<string, Record<string, unknown>> };
   const properties: Record<string, OptionSchema> = {};
   for (const [k, p] of Object.entries(base.properties)) {
-    if (NOT_IN_FORM.has(k)) continue;
-    const o = { ...p, ...STUDIO_LIMITS[k] } as unknown as OptionSchema;
+    // Compatibility flags that do nothing have no place in a form.
+    if (omit.has(k) || p['x-ignored'] !== undefined) continue;
+    const o = { ...p, ...limits[k] } as unknown as OptionSchema;
     o['x-flag'] = (p['x-flag'] as string | undefined) ?? kebab(k);
     if (o.enum && !o.type) o.type = 'string';
-    delete (o as unknown as Record<string, unknown>)['x-path'];
-    delete (o as unknown as Record<string, unknown>)['x-metavar'];
+    for (const x of ['x-path', 'x-metavar', 'x-aliases']) delete (o as unknown as Record<string, unknown>)[x];
     properties[k] = o;
   }
   // Every option may be left out of a request: its default (or derived value) applies.
   return { type: 'object', additionalProperties: false, properties };
 }
 
+/** `ai-art style`'s options as the studio takes them: the form's source and the request schema. */
+export function studioStyleSchema(): ObjectSchema {
+  return studioSchemaOf(styleCommand, NOT_IN_FORM, STUDIO_LIMITS);
+}
+
+/**
+ * Training options the studio sets itself or does not offer: where data and runs live (a
+ * dataset folder under the configured roots, a run folder under the studio's runs), which
+ * checkpoint to load (Resume continues the run's own), and the model (the job's kind).
+ */
+const GAN_NOT_IN_FORM = new Set(['dataroot', 'name', 'checkpoints_dir', 'model', 'continue_train', 'epoch', 'load_iter', 'epoch_count', 'suffix', 'phase', 'verbose', 'no_html']);
+const FAST_NOT_IN_FORM = new Set(['dataset', 'styleImage', 'saveModelDir', 'checkpointModelDir']);
+
+/** Upper bounds for sliders and against a mistyped 10^6-epoch run; the commands have none. */
+const TRAIN_LIMITS: Record<string, Partial<OptionSchema>> = {
+  ngf: { maximum: 256 },
+  ndf: { maximum: 256 },
+  n_layers_D: { maximum: 8 },
+  num_threads: { maximum: 64, 'x-advanced': true },
+  batch_size: { maximum: 64 },
+  load_size: { maximum: 2048 },
+  crop_size: { maximum: 2048 },
+  max_dataset_size: { maximum: 10_000_000 },
+  display_winsize: { maximum: 2048 },
+  display_freq: { maximum: 1_000_000 },
+  update_html_freq: { maximum: 1_000_000 },
+  print_freq: { maximum: 1_000_000 },
+  save_latest_freq: { maximum: 10_000_000 },
+  save_epoch_freq: { maximum: 10000 },
+  n_epochs: { maximum: 10000 },
+  n_epochs_decay: { maximum: 10000 },
+  lr: { maximum: 1, 'x-log': true },
+  pool_size: { maximum: 1000 },
+  lr_decay_iters: { maximum: 10000 },
+  lambda_A: { maximum: 1000 },
+  lambda_B: { maximum: 1000 },
+  lambda_identity: { maximum: 100 },
+  lambda_L1: { maximum: 10000 },
+  seed: { minimum: 0, maximum: 2 ** 31 - 1 },
+  threads: { maximum: 256 },
+  init_gain: { maximum: 10 },
+  // fast train
+  epochs: { maximum: 1000 },
+  batchSize: { maximum: 64 },
+  imageSize: { maximum: 1024 },
+  styleSize: { maximum: 2048 },
+  contentWeight: { maximum: 1e12, 'x-log': true },
+  styleWeight: { maximum: 1e15, 'x-log': true },
+  logInterval: { maximum: 1_000_000 },
+  checkpointInterval: { maximum: 1_000_000 },
+  iterations: { maximum: 10_000_000 },
+  holdBack: { maximum: 64 },
+  decodeThreads: { maximum: 64 },
+  vgg: { enum: ['vgg16', 'vgg19', 'random'], description: 'loss network: torchvision VGG-16 (the references), VGG-19, or seeded random weights (offline)' },
+};
+
+export const CYCLEGAN_TRAIN_SCHEMA: ObjectSchema = studioSchemaOf(cycleganTrainCommand, GAN_NOT_IN_FORM, TRAIN_LIMITS);
+export const PIX2PIX_TRAIN_SCHEMA: ObjectSchema = studioSchemaOf(pix2pixTrainCommand, GAN_NOT_IN_FORM, TRAIN_LIMITS);
+export const FAST_TRAIN_SCHEMA: ObjectSchema = studioSchemaOf(fastTrainCommand, FAST_NOT_IN_FORM, TRAIN_LIMITS);
+
+export const TRAIN_KINDS = ['cyclegan-train', 'pix2pix-train', 'fast-train'] as const;
+export const TRAIN_SCHEMAS: Record<(typeof TRAIN_KINDS)[number], ObjectSchema> = {
+  'cyclegan-train': CYCLEGAN_TRAIN_SCHEMA,
+  'pix2pix-train': PIX2PIX_TRAIN_SCHEMA,
+  'fast-train': FAST_TRAIN_SCHEMA,
+};
+
 export const STYLE_OPTIONS_SCHEMA: ObjectSchema = studioStyleSchema();
 
 const UPLOAD_ID = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+/** A single path component: dataset and run folders are named, never given as paths. */
+export const FOLDER_NAME = { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$' } as const;
+/** A dataset folder: the index of a --datasets root and a folder directly under it. */
+export const DATASET_REF = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['root', 'name'],
+  properties: { root: { type: 'integer', minimum: 0, maximum: 99 }, name: FOLDER_NAME },
+} as const;
 
 /** POST /api/jobs */
 export const JOB_REQUEST_SCHEMA = {
@@ -95,7 +173,7 @@ export const JOB_REQUEST_SCHEMA = {
   additionalProperties: false,
   required: ['kind'],
   properties: {
-    kind: { type: 'string', enum: ['style', 'explore'] },
+    kind: { type: 'string', enum: ['style', 'explore', ...TRAIN_KINDS] },
     content: UPLOAD_ID,
     styles: {
       type: 'array',
@@ -118,7 +196,24 @@ export const JOB_REQUEST_SCHEMA = {
         seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, default: 0 },
       },
     },
+    train: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dataset'],
+      properties: {
+        dataset: DATASET_REF,
+        // The run folder's name under the studio's runs (default: the kind and the job id).
+        name: FOLDER_NAME,
+        styleImage: UPLOAD_ID,
+        options: { type: 'object' },
+      },
+    },
   },
+  // Each training kind's options are validated by that command's own schema.
+  allOf: TRAIN_KINDS.map((k) => ({
+    if: { required: ['kind'], properties: { kind: { const: k } } },
+    then: { properties: { train: { type: 'object', properties: { options: TRAIN_SCHEMAS[k] } } } },
+  })),
 } as const;
 
 export const ID_PARAMS = {

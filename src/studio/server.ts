@@ -14,14 +14,16 @@ import fastifyStatic from '@fastify/static';
 import { InteractiveWorker } from './interactive_client.js';
 import { JobQueue } from './queue.js';
 import { Store } from './store.js';
-import { studioDir } from './paths.js';
-import { STYLE_OPTIONS_SCHEMA } from './schemas.js';
+import { inside, studioDir } from './paths.js';
+import { STYLE_OPTIONS_SCHEMA, TRAIN_KINDS, TRAIN_SCHEMAS } from './schemas.js';
+import type { TrainKind } from './types.js';
 import { ClientError, DEFAULT_LIMITS, type StudioLimits } from './uploads.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerUploadRoutes } from './routes/uploads.js';
 import { registerTranslateRoutes } from './routes/translate.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerFastRoutes } from './routes/fast.js';
+import { registerDatasetRoutes } from './routes/datasets.js';
 
 export interface StudioOptions {
   /** Folder for jobs, uploads and results (default: studioDir(), under AI_ART_HOME). */
@@ -29,8 +31,10 @@ export interface StudioOptions {
   host?: string;
   port?: number;
   limits?: Partial<StudioLimits>;
-  /** Training-run folders the dashboard may read (default: ./checkpoints). */
+  /** Training-run folders the dashboard may read (default: ./checkpoints); the studio's own runs folder is added. */
   runRoots?: string[];
+  /** Folders whose sub-folders may be chosen as training datasets (default: ./datasets). */
+  datasetRoots?: string[];
   /** Seconds a stopped job may take to hand back its last frame before it is killed. */
   abortGraceMs?: number;
   logger?: boolean;
@@ -49,7 +53,9 @@ export interface StudioContext {
   queue: JobQueue;
   limits: StudioLimits;
   interactive: InteractiveWorker;
+  /** The --runs roots, then the studio's own runs folder (store.runsDir). */
   runRoots: string[];
+  datasetRoots: string[];
   /** Open SSE responses, ended when the server closes. */
   streams: Set<ServerResponse>;
 }
@@ -68,6 +74,7 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
   const limits: StudioLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const store = new Store(opts.home ?? studioDir());
   await store.init();
+  const datasetRoots = (opts.datasetRoots ?? [path.resolve('datasets')]).map((r) => path.resolve(r));
   const queue = new JobQueue(
     store,
     (job) => {
@@ -76,7 +83,18 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
         return store.uploadPath(id);
       };
       if (job.kind === 'style') return { content: f(job.request.content), styles: (job.request.styles ?? []).map((s) => f(s.id)) };
-      return { styles: [], image: f(job.request.explore?.image) };
+      if (job.kind === 'explore') return { styles: [], image: f(job.request.explore?.image) };
+      const t = job.request.train!;
+      const root = datasetRoots[t.dataset.root];
+      if (root === undefined) throw new Error(`dataset root ${t.dataset.root} is no longer configured`);
+      return {
+        styles: [],
+        train: {
+          dataset: inside(root, t.dataset.name),
+          runDir: inside(store.runsDir, t.name!),
+          ...(job.kind === 'fast-train' ? { styleImage: f(t.styleImage), fastModels: store.fastDir } : {}),
+        },
+      };
     },
     { abortGraceMs: opts.abortGraceMs },
   );
@@ -86,7 +104,8 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
     queue,
     limits,
     interactive,
-    runRoots: (opts.runRoots ?? [path.resolve('checkpoints')]).map((r) => path.resolve(r)),
+    runRoots: [...new Set([...(opts.runRoots ?? [path.resolve('checkpoints')]).map((r) => path.resolve(r)).filter((r) => r !== store.runsDir), store.runsDir])],
+    datasetRoots,
     streams: new Set(),
   };
 
@@ -103,7 +122,10 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
   app.setErrorHandler((err: FastifyError | ClientError, req, reply) => {
     const status = err instanceof ClientError ? err.statusCode : (err as FastifyError).validation ? 400 : (err.statusCode ?? 500);
     if (status >= 500) req.log.error(err);
-    void reply.code(status >= 400 && status < 600 ? status : 500).send({ error: status >= 500 ? `internal error: ${err.message}` : err.message });
+    // Ajv's message for an unknown property does not say which one; the option's name is what the user needs.
+    const v = (err as FastifyError).validation?.[0];
+    const extra = v?.keyword === 'additionalProperties' ? `: '${String(v.params.additionalProperty)}'` : '';
+    void reply.code(status >= 400 && status < 600 ? status : 500).send({ error: status >= 500 ? `internal error: ${err.message}` : `${err.message}${extra}` });
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no such ${req.url.startsWith('/api/') ? 'endpoint' : 'page'}: ${req.method} ${req.url.split('?')[0]}` });
@@ -114,9 +136,15 @@ export async function createStudio(opts: StudioOptions = {}): Promise<Studio> {
   registerTranslateRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerFastRoutes(app, ctx);
+  registerDatasetRoutes(app, ctx);
   app.get('/api/health', async () => ({ ok: true, home: store.home }));
   // The form's source: the same schema the job request is validated with.
   app.get('/api/schemas/style', async () => STYLE_OPTIONS_SCHEMA);
+  app.get<{ Params: { kind: TrainKind } }>(
+    '/api/schemas/:kind',
+    { schema: { params: { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: [...TRAIN_KINDS] } } } } },
+    async (req) => TRAIN_SCHEMAS[req.params.kind],
+  );
 
   const web = webDir();
   if (fs.existsSync(path.join(web, 'index.html'))) {

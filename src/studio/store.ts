@@ -16,16 +16,22 @@ export class Store {
   readonly uploadsDir: string;
   readonly modelsDir: string;
   readonly tmpDir: string;
+  /** Training runs started from the studio (one of the dashboard's roots). */
+  readonly runsDir: string;
+  /** Fast-style models: uploaded and trained here. */
+  readonly fastDir: string;
 
   constructor(readonly home: string) {
     this.jobsDir = path.join(home, 'jobs');
     this.uploadsDir = path.join(home, 'uploads');
     this.modelsDir = path.join(home, 'models');
     this.tmpDir = path.join(home, 'tmp');
+    this.runsDir = path.resolve(home, 'runs');
+    this.fastDir = path.join(home, 'fast');
   }
 
   async init(): Promise<void> {
-    for (const d of [this.jobsDir, this.uploadsDir, this.modelsDir, this.tmpDir]) await mkdir(d, { recursive: true });
+    for (const d of [this.jobsDir, this.uploadsDir, this.modelsDir, this.tmpDir, this.runsDir]) await mkdir(d, { recursive: true });
   }
 
   newId(): string {

@@ -1,6 +1,6 @@
 /**
- * The job worker: a child process that runs one CPU-heavy job (style transfer or a layer
- * experiment) so the server's event loop stays free. It writes frames and the result into
+ * The job worker: a child process that runs one CPU-heavy job (style transfer, a layer
+ * experiment, or a training run: worker_train.ts) so the server's event loop stays free. It writes frames and the result into
  * the job's folder itself and reports progress to the server over IPC; 'abort' stops the
  * optimiser after its current step and the last frame is kept as the result.
  */
@@ -8,7 +8,8 @@ import path from 'node:path';
 import { encodeImage, optionsStamp, writeFileAtomic, type RawImage } from '../images/index.js';
 import { stylize, type StylizeOptions } from '../style/stylize.js';
 import { commandLine, styleStamp } from './command.js';
-import type { JobRecord, ServerMessage, WorkerMessage } from './types.js';
+import type { JobFiles, JobRecord, ServerMessage, WorkerMessage } from './types.js';
+import { runTraining } from './worker_train.js';
 
 const controller = new AbortController();
 
@@ -23,7 +24,8 @@ async function writePng(img: RawImage, file: string, text: Record<string, string
   await writeFileAtomic(file, await encodeImage(img, 'png', { text }));
 }
 
-async function run(job: JobRecord, dir: string, files: { content?: string; styles: string[]; image?: string }): Promise<void> {
+async function run(job: JobRecord, dir: string, files: JobFiles): Promise<void> {
+  if (job.kind === 'cyclegan-train' || job.kind === 'pix2pix-train' || job.kind === 'fast-train') return runTraining(job, files, controller.signal, send);
   let opts: StylizeOptions;
   let text: Record<string, string>;
   if (job.kind === 'style') {

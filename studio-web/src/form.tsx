@@ -144,7 +144,8 @@ function Field({ name, p, value, set }: { name: string; p: OptionSchema; value: 
   );
 }
 
-export function SchemaForm({ schema, values, onChange }: { schema: ObjectSchema; values: Values; onChange: (v: Values) => void }) {
+/** `basic`: when given, only these options are shown at first, the rest folded as advanced. */
+export function SchemaForm({ schema, values, onChange, basic: only }: { schema: ObjectSchema; values: Values; onChange: (v: Values) => void; basic?: readonly string[] }) {
   const entries = Object.entries(schema.properties);
   const set = (k: string) => (v: unknown) => {
     const next = { ...values };
@@ -161,8 +162,9 @@ export function SchemaForm({ schema, values, onChange }: { schema: ObjectSchema;
       </fieldset>
     ));
   };
-  const basic = entries.filter(([, p]) => !p['x-advanced']);
-  const advanced = entries.filter(([, p]) => p['x-advanced']);
+  const isBasic = ([k, p]: [string, OptionSchema]) => (only ? only.includes(k) : !p['x-advanced']);
+  const basic = entries.filter(isBasic);
+  const advanced = entries.filter((e) => !isBasic(e));
   return (
     <div class="schema-form">
       {render(basic)}

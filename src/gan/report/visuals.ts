@@ -8,6 +8,7 @@ import path from 'node:path';
 import { lossPlot } from '../../images/plot.js';
 import { toRaw } from '../../images/raw.js';
 import { resampleU8 } from '../../images/resample.js';
+import { addPngText } from '../../images/pngtext.js';
 import { saveImage, writeFileAtomic } from '../../images/save.js';
 import { HtmlPage } from './html.js';
 import type { LogEntry } from './log.js';
@@ -58,6 +59,7 @@ export async function saveTensorImage(
   file: string,
   aspectRatio = 1,
   index = 0,
+  text?: Record<string, string>,
 ): Promise<void> {
   let img = tensorToImage(t, index);
   const { width: w, height: h } = img;
@@ -71,7 +73,7 @@ export async function saveTensorImage(
       data: resampleU8(img.data, w, h, 3, size[0], size[1], 'bicubic'),
     };
   }
-  await saveImage(toRaw(img.data, img.width, img.height, 3), file, { mkdirs: true });
+  await saveImage(toRaw(img.data, img.width, img.height, 3), file, { mkdirs: true, text });
 }
 
 export function epochImageName(epoch: number, label: string): string {
@@ -92,7 +94,11 @@ export class TrainingWeb {
   private saved = false;
   private labels: string[] = [];
 
-  constructor(private readonly opt: TrainingWebOptions) {
+  /** `text`: PNG tEXt chunks every picture written gets (the run's optionsStamp). */
+  constructor(
+    private readonly opt: TrainingWebOptions,
+    private readonly text?: Record<string, string>,
+  ) {
     this.webDir = path.join(opt.checkpoints_dir, opt.name, 'web');
     this.imgDir = path.join(this.webDir, 'images');
   }
@@ -121,7 +127,7 @@ export class TrainingWeb {
     this.saved = true;
     this.labels = Object.keys(visuals);
     for (const [label, t] of Object.entries(visuals))
-      await saveTensorImage(t, path.join(this.imgDir, epochImageName(epoch, label)));
+      await saveTensorImage(t, path.join(this.imgDir, epochImageName(epoch, label)), 1, 0, this.text);
     if (log && log.length) await this.writeLossPlot(log);
     await this.writePage();
     return true;
@@ -137,7 +143,7 @@ export class TrainingWeb {
       xLabel: 'epoch',
       yLabel: 'loss',
     });
-    await writeFileAtomic(path.join(this.webDir, 'loss.png'), png, { mkdirs: true });
+    await writeFileAtomic(path.join(this.webDir, 'loss.png'), this.text ? addPngText(png, this.text) : png, { mkdirs: true });
     await writeFileAtomic(path.join(this.webDir, 'loss.svg'), Buffer.from(svg, 'utf8'), { mkdirs: true });
   }
 
@@ -206,7 +212,10 @@ export class TestResults {
   readonly page: HtmlPage;
   readonly count: { images: number } = { images: 0 };
 
-  constructor(private readonly opt: TestPageOptions) {
+  constructor(
+    private readonly opt: TestPageOptions,
+    private readonly text?: Record<string, string>,
+  ) {
     this.page = new HtmlPage(
       testWebDir(opt),
       `Experiment = ${opt.name}, Phase = ${opt.phase}, Epoch = ${opt.epoch}`,
@@ -225,7 +234,7 @@ export class TestResults {
     const files = [];
     for (const [label, t] of Object.entries(visuals)) {
       const file = `${name}_${label}.png`;
-      await saveTensorImage(t, path.join(this.page.imgDir, file), this.opt.aspect_ratio);
+      await saveTensorImage(t, path.join(this.page.imgDir, file), this.opt.aspect_ratio, 0, this.text);
       cells.push({ src: file, caption: label });
       files.push(path.join(this.page.imgDir, file));
     }

@@ -28,7 +28,7 @@ const MODEL = { type: 'string', pattern: '^(upload:[0-9a-f]{64}|[a-z0-9_-]+(/[a-
 
 export function registerFastRoutes(app: FastifyInstance, ctx: StudioContext): void {
   const { store, interactive } = ctx;
-  const dir = path.join(store.home, 'fast');
+  const dir = store.fastDir;
   const exported = path.join(dir, 'onnx');
 
   const uploaded = async (): Promise<FastModelEntry[]> => {

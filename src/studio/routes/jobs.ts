@@ -5,8 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { commandLine } from '../command.js';
 import { styleCommand } from '../../options/commands/style.js';
 import { OptionError } from '../../options/errors.js';
+import { checkTrainRequest } from '../train_request.js';
 import type { JobEvent } from '../queue.js';
-import { ID_PARAMS, JOB_REQUEST_SCHEMA } from '../schemas.js';
+import { ID_PARAMS, JOB_REQUEST_SCHEMA, TRAIN_KINDS } from '../schemas.js';
 import type { StudioContext } from '../server.js';
 import type { JobRecord, JobRequest } from '../types.js';
 import { ClientError, uploadInfo } from '../uploads.js';
@@ -41,7 +42,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: StudioContext): voi
       inputNames[key] = info.name;
     };
     let cacheKey: string | undefined;
-    if (body.kind === 'style') {
+    const id = store.newId();
+    let request: JobRequest = body;
+    if (body.kind !== 'style' && body.kind !== 'explore') {
+      request = await checkTrainRequest(ctx, body, id);
+      if (request.train?.styleImage) await named('styleImage', request.train.styleImage, 'the style picture');
+      inputNames.dataset = request.train!.dataset.name;
+    } else if (body.kind === 'style') {
       if (!body.styles?.length) throw new ClientError(400, 'at least one style image is needed');
       if (body.explore) throw new ClientError(400, "a style job takes no 'explore'");
       await named('content', body.content, 'the content image');
@@ -62,17 +69,18 @@ export function registerJobRoutes(app: FastifyInstance, ctx: StudioContext): voi
       if (have) return reply.code(200).send({ ...have, cached: true });
     }
     const job: JobRecord = {
-      id: store.newId(),
+      id,
       kind: body.kind,
       status: 'queued',
       created: Date.now(),
-      request: body,
+      request,
       inputNames,
       costs: [],
       frame: 0,
       scaleFrames: [],
       notices: [],
       ...(cacheKey ? { cacheKey } : {}),
+      ...(request.train?.name ? { run: { root: ctx.runRoots.indexOf(store.runsDir), name: request.train.name } } : {}),
     };
     await queue.add(job);
     return reply.code(201).send(job);
@@ -80,7 +88,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: StudioContext): voi
 
   app.get<{ Querystring: { kind?: string } }>(
     '/api/jobs',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: ['style', 'explore'] } } } } },
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: ['style', 'explore', ...TRAIN_KINDS] } } } } },
     async (req) => queue.list().filter((j) => !req.query.kind || j.kind === req.query.kind).map(light),
   );
 

@@ -5,7 +5,9 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as ort from 'onnxruntime-web/wasm';
-import { api, type UploadInfo } from '../api.js';
+import { api, type JobRecord, type UploadInfo } from '../api.js';
+import { RunView, type RunDetail } from '../train/RunView.js';
+import { TrainForm } from '../train/TrainForm.js';
 import { DropZone, Status } from '../widgets.js';
 
 interface FastModelEntry {
@@ -76,6 +78,41 @@ class Stylizer {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/** The options shown at first in the training panel; the rest of fast train's are folded as advanced. */
+const TRAIN_BASIC = ['width', 'imageSize', 'iterations', 'epochs', 'checkpointInterval', 'logInterval', 'vgg'] as const;
+
+/**
+ * Trains a new style from the page: a fast-train job, its dashboard entry shown here; when it
+ * finishes its model joins the list above, selected.
+ */
+function TrainPanel({ onModel }: { onModel: (model: string) => void }) {
+  const [run, setRun] = useState<JobRecord['run'] | null>(null);
+  const [told, setTold] = useState<string | null>(null);
+  const changed = (d: RunDetail) => {
+    if (d.status !== 'finished' || !d.job || told === d.job.id) return;
+    setTold(d.job.id);
+    void api.get<JobRecord>(`/api/jobs/${d.job.id}`).then((j) => {
+      const m = (j.report as { model?: string } | undefined)?.model;
+      if (m) onModel(m);
+    });
+  };
+  return (
+    <details class="train-panel" data-testid="fast-train-panel">
+      <summary>Train a new style</summary>
+      <p class="muted">A TransformerNet for one style picture, trained on a dataset folder on the server (pytorch/examples fast_neural_style). Half width trains several times faster.</p>
+      <TrainForm kind="fast-train" basic={TRAIN_BASIC} initial={{ width: 'half', imageSize: 256, checkpointInterval: 200, logInterval: 10 }} onStarted={(j) => setRun(j.run ?? null)} />
+      {run && (
+        <>
+          <a href={`#/dashboard?run=${run.root}/${run.name}`} data-testid="fast-train-dashboard">
+            open {run.name} in the training dashboard
+          </a>
+          <RunView runKey={`${run.root}/${run.name}`} onChange={changed} />
+        </>
+      )}
+    </details>
+  );
 }
 
 export function FastPage() {
@@ -197,6 +234,7 @@ export function FastPage() {
         <video ref={video} muted playsInline style={{ display: live ? 'block' : 'none' }} />
         <canvas ref={out} data-testid="fast-output" data-frames={frames} width={320} height={240} />
       </div>
+      <TrainPanel onModel={(m) => void load(m)} />
     </div>
   );
 }

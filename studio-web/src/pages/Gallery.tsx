@@ -19,7 +19,8 @@ export function GalleryPage() {
   const [jobs, setJobs] = useState<JobRecord[] | null>(null);
   const [commands, setCommands] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
-  const load = () => api.get<JobRecord[]>('/api/jobs').then(setJobs, (e: Error) => setError(e.message));
+  // Training runs live in the dashboard; the gallery shows pictures.
+  const load = () => api.get<JobRecord[]>('/api/jobs').then((js) => setJobs(js.filter((j) => j.kind === 'style' || j.kind === 'explore')), (e: Error) => setError(e.message));
   useEffect(() => {
     void load();
     const t = setInterval(() => void load(), 3000);
