@@ -48,6 +48,8 @@ export interface StyleSettings {
   threads?: number;
   /** L-BFGS history size; undefined: by resolution (historyFor). */
   lbfgsHistory?: number;
+  /** Every iterate within [0, 1] (projected L-BFGS, clipped Adam steps). */
+  keepInRange: boolean;
   /** Relative cost change over 10 evaluations below which a scale stops (0: never). */
   tolerance: number;
   /** Images above tileSize² pixels are evaluated in windows of at most that many (tiles.ts). */
@@ -121,6 +123,7 @@ export function resolveSettings(input: StyleSettingsInput, nStyles: number, rand
     threads: o.threads,
     ...(o.lbfgsHistory !== undefined ? { lbfgsHistory: o.lbfgsHistory } : {}),
     tolerance: o.tolerance,
+    keepInRange: o.keepInRange,
     tileSize: o.tileSize,
   };
 }

@@ -252,13 +252,14 @@ async function run(
       }
     };
     if (s.optimizer === 'lbfgs') {
-      await lbfgs(f, image, { evaluations: iters[k], lr: s.learningRate, history: s.lbfgsHistory ?? historyFor(h * w), signal, onEvaluation });
+      await lbfgs(f, image, { evaluations: iters[k], lr: s.learningRate, history: s.lbfgsHistory ?? historyFor(h * w), signal, onEvaluation, ...(s.keepInRange ? { bounds: [0, 1] as [number, number] } : {}) });
     } else {
       const adam = new Adam(image.length, { lr: s.learningRate });
       for (let i = 0; i < iters[k] && !signal.aborted; i++) {
         const r = await f(image);
         await onEvaluation(i + 1);
         adam.update(image, r.grad);
+        if (s.keepInRange) clampInPlace(image);
       }
     }
     optSeconds += (performance.now() - tk) / 1000;
@@ -280,6 +281,10 @@ async function run(
     interrupted: hooks.signal?.aborted ?? false,
   };
   return { image: out, report };
+}
+
+function clampInPlace(v: Float32Array): void {
+  for (let i = 0; i < v.length; i++) v[i] = Math.min(1, Math.max(0, v[i]));
 }
 
 /** The mean square of a layer's style target(s), for normalised layer costs: over the regions that have one. */

@@ -209,3 +209,18 @@ test('the default L-BFGS history is 100 pairs up to about 0.45 megapixels, then 
   assert.ok(2 * 4 * 3 * 2048 * 1536 * historyFor(2048 * 1536) <= 2 ** 30);
   assert.equal(historyFor(16384 * 16384), 5);
 });
+
+test('--keep-in-range keeps every iterate in [0, 1], so clamping the result costs nothing', async () => {
+  const { content, style } = await small();
+  const base: StylizeOptions = { content, styles: [style], size: 48, iterations: 25, weights: 'random', styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'] };
+  const lastCost = async (keepInRange: boolean) => {
+    let last = NaN;
+    const { report } = await stylize({ ...base, keepInRange }, { onProgress: (p) => (last = p.total) });
+    return { last, final: report.final.total };
+  };
+  const kept = await lastCost(true);
+  assert.ok(Math.abs(kept.final - kept.last) <= 1e-4 * kept.last, `the returned image costs ${kept.final}, its last iterate ${kept.last}`);
+  const free = await lastCost(false);
+  assert.ok(free.final > free.last * 1.01, `unbounded: clamping the last iterate ${free.last} gives ${free.final}`);
+  assert.ok(kept.final < free.final, `in range ${kept.final} vs clamped at the end ${free.final}`);
+});

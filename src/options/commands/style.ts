@@ -36,6 +36,7 @@ export const styleOptions = options({
   init: opt.string({ default: 'content', help: 'starting image: content | noise | FILE', metavar: 'content|noise|FILE', group: G.optim }),
   optimizer: opt.choice(OPTIMIZERS, { default: 'lbfgs', help: 'L-BFGS as torch.optim.LBFGS (no line search), or Adam', group: G.optim }),
   learningRate: opt.number({ minimum: 0, help: 'step size (default: 1 for L-BFGS, 0.02 for Adam on [0,1] pixels)', aliases: ['lr'], group: G.optim }),
+  keepInRange: opt.bool({ help: 'experimental: keep every iterate within [0, 1] (projected L-BFGS: directions stop at the box, steps are clipped to it) instead of clamping only the result', group: G.optim, advanced: true }),
   tolerance: opt.number({ default: 0, minimum: 0, help: 'stop a scale early when the cost fell by less than this fraction over its last 10 evaluations (0: never)', group: G.optim }),
   lbfgsHistory: opt.int({ minimum: 1, help: 'L-BFGS history size (default: 100 pairs, fewer where they would take more than 1 GB: 56 at 1024x768, 14 at 2048x1536)', aliases: ['lbfgs_num_correction'], group: G.optim, advanced: true }),
   scales: opt.int({ minimum: 1, help: 'coarse-to-fine scales, most iterations at low resolution (default: 1 up to 1024 px, else from about 512 px)', group: G.optim }),
