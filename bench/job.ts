@@ -18,7 +18,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { contactSheetPng, lossPlot, probeImage, sizeForLongestSide, type Series } from '../src/images/index.js';
+import {
+  contactSheetPng,
+  lossPlot,
+  probeImage,
+  sizeForLongestSide,
+  type Series,
+} from '../src/images/index.js';
 import { autoStyleWeight, resolveSettings, stylize } from '../src/style/index.js';
 import { PEER, PY, SHARED_IMAGES, arg, flag, intArg, torchAvailable } from './peer.js';
 
@@ -60,11 +66,18 @@ const withPeer = !flag('skip-peer') && torchAvailable();
 /** Runs argv under /usr/bin/time; its stdout's last line as JSON, and the peak RSS in MB. */
 function timed(argv: string[]): { report: Record<string, unknown>; rssMB: number; wall: number } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_RSS_KB %M', ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${argv.slice(0, 3).join(' ')} failed:\n${r.stderr}`);
   const rss = /PEAK_RSS_KB (\d+)/.exec(r.stderr);
-  return { report: JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>, rssMB: Number(rss![1]) / 1024, wall };
+  return {
+    report: JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>,
+    rssMB: Number(rss![1]) / 1024,
+    wall,
+  };
 }
 
 // The peer's random VGG-19, so that both sides optimise the same objective.
@@ -77,40 +90,103 @@ const settings = resolveSettings({}, 1, true);
 const meta = await probeImage(content);
 const dims = sizeForLongestSide(meta.width, meta.height, SIZE);
 const beta = autoStyleWeight(dims.height, dims.width, true);
-const common = { content, styles: [style], size: SIZE, weights, pooling: 'avg', normalizeLayers: true, threads: THREADS };
+const common = {
+  content,
+  styles: [style],
+  size: SIZE,
+  weights,
+  pooling: 'avg',
+  normalizeLayers: true,
+  threads: THREADS,
+};
 
 function ours(name: string, options: Record<string, unknown>): Run {
   const picture = path.join(tmp, `${name.replace(/\W+/g, '_')}.png`);
   const log = path.join(tmp, `${name.replace(/\W+/g, '_')}.jsonl`);
-  const r = timed([process.execPath, 'bench/job_child.mjs', JSON.stringify({ options: { ...common, ...options }, out: picture, log })]);
-  const points = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; scale: number; scales: number; total: number });
+  const r = timed([
+    process.execPath,
+    'bench/job_child.mjs',
+    JSON.stringify({ options: { ...common, ...options }, out: picture, log }),
+  ]);
+  const points = fs
+    .readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { t: number; scale: number; scales: number; total: number });
   const rep = r.report as { evaluations: number; final: Costs };
   // J at the full size is only known on the last scale.
   const curve = points.filter((p) => p.scale === p.scales).map((p) => ({ t: p.t, total: p.total }));
-  return { name, wall: r.wall, evaluations: rep.evaluations, final: rep.final, rssMB: r.rssMB, picture, curve };
+  return {
+    name,
+    wall: r.wall,
+    evaluations: rep.evaluations,
+    final: rep.final,
+    rssMB: r.rssMB,
+    picture,
+    curve,
+  };
 }
 
 function peer(name: string, evals: number): Run {
   const picture = path.join(tmp, `${name.replace(/\W+/g, '_')}.png`);
   const r = timed([
-    PY, PEER, content, style, '-o', picture, '--size', String(SIZE), '--iterations', String(evals), '--weights', weights, '--pooling', 'avg', '--normalize-layers',
-    '--alpha', String(settings.contentWeight), '--beta', String(beta), '--gamma', String(settings.tvWeight),
-    '--content-layers', settings.contentLayers.join(','), '--style-layers', settings.styleLayers.join(','), '--style-layer-weights', settings.styleLayerWeights.join(','),
-    '--threads', String(THREADS),
+    PY,
+    PEER,
+    content,
+    style,
+    '-o',
+    picture,
+    '--size',
+    String(SIZE),
+    '--iterations',
+    String(evals),
+    '--weights',
+    weights,
+    '--pooling',
+    'avg',
+    '--normalize-layers',
+    '--alpha',
+    String(settings.contentWeight),
+    '--beta',
+    String(beta),
+    '--gamma',
+    String(settings.tvWeight),
+    '--content-layers',
+    settings.contentLayers.join(','),
+    '--style-layers',
+    settings.styleLayers.join(','),
+    '--style-layer-weights',
+    settings.styleLayerWeights.join(','),
+    '--threads',
+    String(THREADS),
   ]);
   const rep = r.report as { evaluations: number; final: Costs };
-  return { name, wall: r.wall, evaluations: rep.evaluations, final: rep.final, rssMB: r.rssMB, picture, curve: [] };
+  return {
+    name,
+    wall: r.wall,
+    evaluations: rep.evaluations,
+    final: rep.final,
+    rssMB: r.rssMB,
+    picture,
+    curve: [],
+  };
 }
 
 const runs: Run[] = [];
 const say = (r: Run) => {
   runs.push(r);
-  console.log(`${r.name.padEnd(34)} ${r.wall.toFixed(0).padStart(5)} s wall  ${String(r.evaluations).padStart(4)} evals  J ${r.final.total.toPrecision(4)} (content ${r.final.content.toPrecision(3)}, style ${r.final.style.toPrecision(3)})  peak RSS ${r.rssMB.toFixed(0)} MB`);
+  console.log(
+    `${r.name.padEnd(34)} ${r.wall.toFixed(0).padStart(5)} s wall  ${String(r.evaluations).padStart(4)} evals  J ${r.final.total.toPrecision(4)} (content ${r.final.content.toPrecision(3)}, style ${r.final.style.toPrecision(3)})  peak RSS ${r.rssMB.toFixed(0)} MB`,
+  );
 };
-console.log(`${SIZE} px (${dims.width}x${dims.height}), tubingen x starry_night, ${THREADS} threads, weights ${withPeer ? "the peer's seeded random VGG-19" : 'random'}; load ${os.loadavg()[0].toFixed(1)}`);
+console.log(
+  `${SIZE} px (${dims.width}x${dims.height}), tubingen x starry_night, ${THREADS} threads, weights ${withPeer ? "the peer's seeded random VGG-19" : 'random'}; load ${os.loadavg()[0].toFixed(1)}`,
+);
 const dflt = ours('ai-art default job', {});
 say(dflt);
-const single = flag('skip-single') ? null : ours(`ai-art single scale, ${EVALS} evals`, { scales: 1, iterations: EVALS, tolerance: 0 });
+const single = flag('skip-single')
+  ? null
+  : ours(`ai-art single scale, ${EVALS} evals`, { scales: 1, iterations: EVALS, tolerance: 0 });
 if (single) say(single);
 const torch = withPeer ? peer(`PyTorch single scale, ${EVALS} evals`, EVALS) : null;
 if (torch) say(torch);
@@ -124,30 +200,61 @@ console.log(`load after: ${os.loadavg()[0].toFixed(1)}`);
 // cost of the first evaluation of a run that starts from the picture.
 async function measured(picture: string): Promise<Costs> {
   let first: Costs | null = null;
-  await stylize({ ...common, pooling: 'avg', init: picture, scales: 1, iterations: 1, tolerance: 0 }, { onProgress: (p) => (first ??= { total: p.total, content: p.content, style: p.style, tv: p.tv }) });
+  await stylize(
+    { ...common, pooling: 'avg', init: picture, scales: 1, iterations: 1, tolerance: 0 },
+    { onProgress: (p) => (first ??= { total: p.total, content: p.content, style: p.style, tv: p.tv }) },
+  );
   return first!;
 }
 for (const r of runs) {
   if (r.name.includes(`${SHORT} evals`)) continue;
   r.final = await measured(r.picture);
-  console.log(`${r.name.padEnd(34)} J of the written picture at ${dims.width}x${dims.height}: ${r.final.total.toPrecision(4)} (content ${r.final.content.toPrecision(3)}, style ${r.final.style.toPrecision(3)})`);
+  console.log(
+    `${r.name.padEnd(34)} J of the written picture at ${dims.width}x${dims.height}: ${r.final.total.toPrecision(4)} (content ${r.final.content.toPrecision(3)}, style ${r.final.style.toPrecision(3)})`,
+  );
 }
 
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-if (single) console.log(`default vs ai-art single scale: J ${ratio(dflt.final.total, single.final.total)} (goal <= 1.1x), wall ${ratio(dflt.wall, single.wall)}`);
+if (single)
+  console.log(
+    `default vs ai-art single scale: J ${ratio(dflt.final.total, single.final.total)} (goal <= 1.1x), wall ${ratio(dflt.wall, single.wall)}`,
+  );
 if (torch) {
-  console.log(`default vs PyTorch single scale: J ${ratio(dflt.final.total, torch.final.total)}, wall ${ratio(dflt.wall, torch.wall)}, peak RSS ${ratio(dflt.rssMB, torch.rssMB)}`);
-  if (single) console.log(`ai-art vs PyTorch, both single scale: J ${ratio(single.final.total, torch.final.total)}, wall ${ratio(single.wall, torch.wall)}, peak RSS ${ratio(single.rssMB, torch.rssMB)}`);
+  console.log(
+    `default vs PyTorch single scale: J ${ratio(dflt.final.total, torch.final.total)}, wall ${ratio(dflt.wall, torch.wall)}, peak RSS ${ratio(dflt.rssMB, torch.rssMB)}`,
+  );
+  if (single)
+    console.log(
+      `ai-art vs PyTorch, both single scale: J ${ratio(single.final.total, torch.final.total)}, wall ${ratio(single.wall, torch.wall)}, peak RSS ${ratio(single.rssMB, torch.rssMB)}`,
+    );
 }
-if (shortTorch) console.log(`${SHORT}-evaluation jobs: peak RSS ${ratio(shortOurs.rssMB, shortTorch.rssMB)} (ai-art ${shortOurs.rssMB.toFixed(0)} MB, PyTorch ${shortTorch.rssMB.toFixed(0)} MB; goal <= 1x)`);
+if (shortTorch)
+  console.log(
+    `${SHORT}-evaluation jobs: peak RSS ${ratio(shortOurs.rssMB, shortTorch.rssMB)} (ai-art ${shortOurs.rssMB.toFixed(0)} MB, PyTorch ${shortTorch.rssMB.toFixed(0)} MB; goal <= 1x)`,
+  );
 
 fs.mkdirSync(OUT, { recursive: true });
-const series: Series[] = [dflt, ...(single ? [single] : [])].map((r) => ({ name: r.name, x: r.curve.map((p) => p.t), values: r.curve.map((p) => p.total) }));
-const plot = await lossPlot(series, { title: `J at ${dims.width}x${dims.height} against wall time (${THREADS} threads)`, xLabel: 'seconds', yLabel: 'J', logY: true });
+const series: Series[] = [dflt, ...(single ? [single] : [])].map((r) => ({
+  name: r.name,
+  x: r.curve.map((p) => p.t),
+  values: r.curve.map((p) => p.total),
+}));
+const plot = await lossPlot(series, {
+  title: `J at ${dims.width}x${dims.height} against wall time (${THREADS} threads)`,
+  xLabel: 'seconds',
+  yLabel: 'J',
+  logY: true,
+});
 fs.writeFileSync(path.join(OUT, 'job-cost-time.png'), plot.png);
 const label = (r: Run) => `${r.name}: ${r.wall.toFixed(0)} s, J ${r.final.total.toPrecision(3)}`;
 const sheet = await contactSheetPng(
-  [{ image: content, label: 'content' }, { image: style, label: 'style' }, ...[dflt, single, torch].filter((r): r is Run => r !== null).map((r) => ({ image: r.picture, label: label(r) }))],
+  [
+    { image: content, label: 'content' },
+    { image: style, label: 'style' },
+    ...[dflt, single, torch]
+      .filter((r): r is Run => r !== null)
+      .map((r) => ({ image: r.picture, label: label(r) })),
+  ],
   { columns: 5, cellSize: 320, title: `bench:job at ${SIZE} px` },
 );
 fs.writeFileSync(path.join(OUT, 'job-sheet.png'), sheet);

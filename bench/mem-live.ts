@@ -41,8 +41,16 @@ nodes.forEach((n, i) => {
   }
 });
 const MB = (b: number) => (b / 2 ** 20).toFixed(1);
-console.log(`${nodes.length} ops; peak live ${MB(peak)} MB at op ${peakAt} (${nodes[peakAt].type} ${nodes[peakAt].label})`);
+console.log(
+  `${nodes.length} ops; peak live ${MB(peak)} MB at op ${peakAt} (${nodes[peakAt].type} ${nodes[peakAt].label})`,
+);
 const byType = new Map<string, number>();
 for (const [s, b] of atPeak) byType.set(s.split(' ')[0], (byType.get(s.split(' ')[0]) ?? 0) + b);
-console.log('live at the peak by op type:', [...byType].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${MB(v)}`).join(', '));
+console.log(
+  'live at the peak by op type:',
+  [...byType]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${MB(v)}`)
+    .join(', '),
+);
 for (const [s, b] of atPeak.sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(MB(b).padStart(7), s);

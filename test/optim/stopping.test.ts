@@ -14,7 +14,10 @@ test('stops once the cost falls by less than the tolerance over the window, not 
 
 test('a cost that goes up over the window stops; a zero or negative tolerance never does', () => {
   const up = new RelativeChangeStop(1e-3, 2);
-  assert.deepEqual([10, 9, 10.5].map((v) => up.push(v)), [false, false, true]);
+  assert.deepEqual(
+    [10, 9, 10.5].map((v) => up.push(v)),
+    [false, false, true],
+  );
   for (const tol of [0, -1]) {
     const never = new RelativeChangeStop(tol, 2);
     assert.ok([5, 5, 5, 5, 5].every((v) => !never.push(v)));
