@@ -119,8 +119,13 @@ export const FEATURES_POLICY: LoweringPolicy = withPolicy({ convAlgorithm: 'dire
 export type SessionOptions = Pick<RuntimeOptions, 'threads' | 'spinning'>;
 
 export class StyleNet {
-  /** Compiled programs by size and layers, shared with the tiled path (tiled.ts). */
+  /** Compiled cost programs by size and layers, shared with the tiled path (tiled.ts). */
   readonly programs = new ProgramCache(6);
+  /**
+   * Programs that compute targets (activations, Grams), used a few times per size: kept apart
+   * so that they can go before the cost program of the same size is compiled.
+   */
+  readonly targetPrograms = new ProgramCache(6);
   constructor(
     readonly vgg: VGG19Features,
     /** Identifies the weights in cache keys. */
@@ -141,7 +146,7 @@ export class StyleNet {
     grams: readonly string[],
   ): Promise<{ acts: Map<string, Float32Array>; grams: Map<string, Float32Array> }> {
     const key = `features|${this.weightsId}|${h}x${w}|${acts}|${grams}`;
-    const prog = await this.programs.get(key, () => {
+    const prog = await this.targetPrograms.get(key, () => {
       const g = new Graph({ policy: FEATURES_POLICY });
       const x = g.input('image', [1, 3, h, w]);
       const f = vggFeatures(this.vgg, g, x, [...acts, ...grams]);
@@ -163,7 +168,7 @@ export class StyleNet {
    */
   async maskedGrams(image: Float32Array, h: number, w: number, masks: Map<string, Float32Array>): Promise<Map<string, Float32Array>> {
     const layers = [...masks.keys()];
-    const prog = await this.programs.get(`maskedgrams|${this.weightsId}|${h}x${w}|${layers}`, () => {
+    const prog = await this.targetPrograms.get(`maskedgrams|${this.weightsId}|${h}x${w}|${layers}`, () => {
       const g = new Graph({ policy: FEATURES_POLICY });
       const x = g.input('image', [1, 3, h, w]);
       const f = vggFeatures(this.vgg, g, x, layers);
@@ -206,8 +211,13 @@ export class StyleNet {
     };
   }
 
+  /** Lets the target programs (and their memory) go; they are compiled again when needed. */
+  async releaseTargets(): Promise<void> {
+    await this.targetPrograms.clear();
+  }
+
   async release(): Promise<void> {
-    await this.programs.clear();
+    await Promise.all([this.programs.clear(), this.targetPrograms.clear()]);
   }
 }
 

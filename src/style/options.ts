@@ -47,7 +47,12 @@ export interface StyleSettings {
   saveEvery: number;
   scales: number;
   threads?: number;
-  lbfgsHistory: number;
+  /** L-BFGS history size; undefined: by resolution (historyFor). */
+  lbfgsHistory?: number;
+  /** Every iterate within [0, 1] (projected L-BFGS, clipped Adam steps). */
+  keepInRange: boolean;
+  /** Relative cost change over 10 evaluations below which a scale stops (0: never). */
+  tolerance: number;
   /** Images above tileSize² pixels are evaluated in windows of at most that many (tiles.ts). */
   tileSize: number;
 }
@@ -62,6 +67,17 @@ export type StyleSettingsInput = Partial<StyleOptions>;
  */
 export function autoScales(size: number): number {
   return size <= 1024 ? 1 : 1 + Math.round(Math.log2(size / 512));
+}
+
+/** Bytes the default L-BFGS history may take: 2 float32 vectors of the image's size per pair. */
+export const LBFGS_HISTORY_BYTES = 2 ** 30;
+
+/**
+ * The default L-BFGS history size for an image of `pixels` (RGB): torch.optim.LBFGS's 100 pairs
+ * while they fit in LBFGS_HISTORY_BYTES (up to about 0.45 megapixels), fewer above, at least 5.
+ */
+export function historyFor(pixels: number): number {
+  return Math.max(5, Math.min(100, Math.floor(LBFGS_HISTORY_BYTES / (2 * 4 * 3 * pixels))));
 }
 
 /** The style blend must match the style images; checked before any image is read. */
@@ -106,7 +122,9 @@ export function resolveSettings(input: StyleSettingsInput, nStyles: number, rand
     saveEvery: o.saveEvery,
     scales: o.scales ?? autoScales(o.size),
     threads: o.threads,
-    lbfgsHistory: o.lbfgsHistory,
+    ...(o.lbfgsHistory !== undefined ? { lbfgsHistory: o.lbfgsHistory } : {}),
+    tolerance: o.tolerance,
+    keepInRange: o.keepInRange,
     tileSize: o.tileSize,
   };
 }

@@ -6,10 +6,11 @@ import { clampRaw, loadImage, resizeRaw, sizeForLongestSide, type RawImage } fro
 import { Rng } from '../nn/index.js';
 import { Adam } from '../optim/adam.js';
 import { lbfgs } from '../optim/lbfgs.js';
+import { RelativeChangeStop } from '../optim/stopping.js';
 import { StyleNet, meanSquare, type Coefficients, type CostValues, type RegionTargets, type Targets } from './objective.js';
 import { tiledFeatures, tiledObjective } from './tiled.js';
 import { planTiles, type TilePlan } from './tiles.js';
-import { checkImageCounts, resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
+import { checkImageCounts, historyFor, resolveSettings, type StyleSettings, type StyleSettingsInput } from './options.js';
 import { controlResultColors, controlStyleColors } from './color_control.js';
 import { contentRegions, guidedScale, hex, layerChannels, parseRegionStyles, propagateMask, regionSizes, resizeLabels, styleRegions, type Regions } from './regions.js';
 import { StyleOptionError } from './layers.js';
@@ -197,6 +198,8 @@ async function run(
     }
     const regionTargets = spatial ? await guidedTargets(net, s, spatial, styleImages.map(styleAt), h, w, layersOf, plan, noticeOnce) : undefined;
     const targets: Targets = { content: cFeat.acts, grams, ...(regionTargets ? { regions: regionTargets } : {}) };
+    // The targets are computed: their programs' memory goes before the cost program's is taken.
+    await net.releaseTargets();
     const coef: Coefficients = {
       alpha: s.contentWeight,
       beta: s.styleWeight ?? autoStyleWeight(h, w, s.normalizeLayers),
@@ -223,8 +226,13 @@ async function run(
       return { loss: r.total, grad: r.grad };
     };
     const tk = performance.now();
+    // --tolerance ends this scale (not the run): its own signal, besides the caller's.
+    const converged = new AbortController();
+    const stop = new RelativeChangeStop(s.tolerance);
+    const signal = hooks.signal ? AbortSignal.any([hooks.signal, converged.signal]) : converged.signal;
     const onEvaluation = async (count: number) => {
       evalsDone++;
+      if (stop.push(last.total)) converged.abort();
       const elapsed = (performance.now() - tk) / 1000;
       const rate = count / Math.max(elapsed, 1e-9);
       hooks.onProgress?.({
@@ -242,13 +250,14 @@ async function run(
       }
     };
     if (s.optimizer === 'lbfgs') {
-      await lbfgs(f, image, { evaluations: iters[k], lr: s.learningRate, history: s.lbfgsHistory, signal: hooks.signal, onEvaluation });
+      await lbfgs(f, image, { evaluations: iters[k], lr: s.learningRate, history: s.lbfgsHistory ?? historyFor(h * w), signal, onEvaluation, ...(s.keepInRange ? { bounds: [0, 1] as [number, number] } : {}) });
     } else {
       const adam = new Adam(image.length, { lr: s.learningRate });
-      for (let i = 0; i < iters[k] && !hooks.signal?.aborted; i++) {
+      for (let i = 0; i < iters[k] && !signal.aborted; i++) {
         const r = await f(image);
         await onEvaluation(i + 1);
         adam.update(image, r.grad);
+        if (s.keepInRange) clampInPlace(image);
       }
     }
     optSeconds += (performance.now() - tk) / 1000;
@@ -270,6 +279,10 @@ async function run(
     interrupted: hooks.signal?.aborted ?? false,
   };
   return { image: out, report };
+}
+
+function clampInPlace(v: Float32Array): void {
+  for (let i = 0; i < v.length; i++) v[i] = Math.min(1, Math.max(0, v[i]));
 }
 
 /** The mean square of a layer's style target(s), for normalised layer costs: over the regions that have one. */

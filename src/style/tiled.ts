@@ -38,7 +38,7 @@ function maskInputs(g: Graph): (l: string, a: Tensor) => Tensor {
  */
 function windowFeatures(net: StyleNet, plan: TilePlan, acts: readonly string[], grams: readonly string[], regions = 0): Promise<Program> {
   const tag = regions > 0 ? `|regions${regions}` : '';
-  return net.programs.get(`tilefeatures|${net.weightsId}|${plan.th}x${plan.tw}|${acts}|${grams}${tag}`, () => {
+  return net.targetPrograms.get(`tilefeatures|${net.weightsId}|${plan.th}x${plan.tw}|${acts}|${grams}${tag}`, () => {
     const g = new Graph({ policy: FEATURES_POLICY });
     const x = g.input('image', [1, 3, plan.th, plan.tw]);
     const mask = maskInputs(g);

@@ -82,3 +82,27 @@ test('L-BFGS stops early when aborted', async () => {
   });
   assert.equal(evals, 3);
 });
+
+test('bounded L-BFGS stays in the box and finds the minimum on its face', async () => {
+  // Σ (x_i − c_i)² over [0, 1]^n with half the centres outside: the solution clips them.
+  const n = 64;
+  const c = Float32Array.from({ length: n }, (_, i) => (i % 2 ? 1.5 : -0.3 + (i / n) * 0.8));
+  const f = async (x: Float32Array) => {
+    let loss = 0;
+    const grad = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      loss += (x[i] - c[i]) ** 2;
+      grad[i] = 2 * (x[i] - c[i]);
+    }
+    return { loss, grad };
+  };
+  const x = new Float32Array(n).fill(0.5);
+  let outside = 0;
+  await lbfgs(f, x, { evaluations: 40, history: 10, bounds: [0, 1], onEvaluation: (_k, _l, xi) => void (outside += xi.filter((v) => v < 0 || v > 1).length) });
+  assert.equal(outside, 0, 'an iterate left [0, 1]');
+  for (let i = 0; i < n; i++) assert.ok(Math.abs(x[i] - Math.min(1, Math.max(0, c[i]))) < 1e-3, `x[${i}] = ${x[i]}, want ${Math.min(1, Math.max(0, c[i]))}`);
+  // Unbounded, the same problem leaves the box: the bounds did the work.
+  const free = new Float32Array(n).fill(0.5);
+  await lbfgs(f, free, { evaluations: 40, history: 10 });
+  assert.ok(free.some((v) => v > 1.4), 'the unbounded run reaches the centres outside');
+});

@@ -4,7 +4,7 @@ import { demoScene, type RawImage } from '../../src/images/index.js';
 import { StyleNet } from '../../src/style/objective.js';
 import { stylize, scheduleIterations, autoStyleWeight, type StylizeOptions } from '../../src/style/stylize.js';
 import { loadVgg } from '../../src/style/vgg.js';
-import { resolveSettings, parseLayerWeights, StyleOptionError } from '../../src/style/options.js';
+import { historyFor, resolveSettings, parseLayerWeights, StyleOptionError } from '../../src/style/options.js';
 
 const small = async () => ({
   content: await demoScene('landscape', { width: 48, height: 36 }),
@@ -177,4 +177,50 @@ test('a tiled run takes an empty layer list where that weight is 0', async () =>
     assert.equal(report.final[zero], 0);
     assert.ok(report.final.total > 0);
   }
+});
+
+test('--tolerance ends each scale once the cost stalls; without it every evaluation runs', async () => {
+  const { content, style } = await small();
+  const base: StylizeOptions = { content, styles: [style], size: 48, iterations: 60, scales: 2, weights: 'random', styleLayers: ['conv1_1', 'conv2_1'] };
+  const run = async (tolerance: number) => {
+    const seen: { scale: number; total: number }[] = [];
+    const { report } = await stylize({ ...base, tolerance }, { onProgress: (p) => seen.push({ scale: p.scale, total: p.total }) });
+    return { report, seen };
+  };
+  const full = await run(0);
+  assert.equal(full.report.evaluations, 60);
+  const early = await run(0.2);
+  assert.equal(early.report.interrupted, false, 'a converged scale is not an interruption');
+  assert.ok(early.report.evaluations < 60, `${early.report.evaluations} evaluations`);
+  // Both scales ran, each stopped where its last 10 evaluations gained less than 20%.
+  for (const k of [1, 2]) {
+    const costs = early.seen.filter((p) => p.scale === k).map((p) => p.total);
+    assert.ok(costs.length > 10, `scale ${k}: ${costs.length} evaluations`);
+    const n = costs.length;
+    const scheduled = scheduleIterations(60, 2)[k - 1];
+    if (n < scheduled) assert.ok((costs[n - 11] - costs[n - 1]) / costs[n - 1] < 0.2, `scale ${k} stopped while still improving`);
+  }
+});
+
+test('the default L-BFGS history is 100 pairs up to about 0.45 megapixels, then stays within 1 GB', () => {
+  assert.equal(historyFor(512 * 384), 100);
+  assert.equal(historyFor(1024 * 768), 56);
+  assert.equal(historyFor(2048 * 1536), 14);
+  assert.ok(2 * 4 * 3 * 2048 * 1536 * historyFor(2048 * 1536) <= 2 ** 30);
+  assert.equal(historyFor(16384 * 16384), 5);
+});
+
+test('--keep-in-range keeps every iterate in [0, 1], so clamping the result costs nothing', async () => {
+  const { content, style } = await small();
+  const base: StylizeOptions = { content, styles: [style], size: 48, iterations: 25, weights: 'random', styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'] };
+  const lastCost = async (keepInRange: boolean) => {
+    let last = NaN;
+    const { report } = await stylize({ ...base, keepInRange }, { onProgress: (p) => (last = p.total) });
+    return { last, final: report.final.total };
+  };
+  const kept = await lastCost(true);
+  assert.ok(Math.abs(kept.final - kept.last) <= 1e-4 * kept.last, `the returned image costs ${kept.final}, its last iterate ${kept.last}`);
+  const free = await lastCost(false);
+  assert.ok(free.final > free.last * 1.01, `unbounded: clamping the last iterate ${free.last} gives ${free.final}`);
+  assert.ok(kept.final < free.final, `in range ${kept.final} vs clamped at the end ${free.final}`);
 });
