@@ -15,6 +15,7 @@
  * Options: --size N, --iterations N, --short N, --threads N, --skip-single, --skip-peer, --out DIR.
  */
 import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,6 +49,8 @@ interface Run {
   rssMB: number;
   picture: string;
   curve: { t: number; total: number }[];
+  /** J of the last iterate (before the clamp to [0, 1]): ai-art's from its log, the peer's as it reports. */
+  lastIterate: number;
 }
 
 if (!fs.existsSync('dist/style/index.js')) {
@@ -55,12 +58,18 @@ if (!fs.existsSync('dist/style/index.js')) {
   process.exit(1);
 }
 const content = path.join(SHARED_IMAGES, 'tubingen.jpg');
-const style = path.join(SHARED_IMAGES, 'starry_night.jpg');
 if (!fs.existsSync(content)) {
   console.log('needs ../shared/images');
   process.exit(0);
 }
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-art-job-'));
+// starry_night cropped to tubingen's 4:3: its Grams then cover the output's position count, where
+// ai-art's style Gram scaling and the peer's unscaled Grams define the same objective.
+const style = path.join(tmp, 'starry_night_4x3.png');
+await sharp(path.join(SHARED_IMAGES, 'starry_night.jpg'))
+  .resize(1024, 768, { fit: 'cover' })
+  .png()
+  .toFile(style);
 const withPeer = !flag('skip-peer') && torchAvailable();
 
 /** Runs argv under /usr/bin/time; its stdout's last line as JSON, and the peak RSS in MB. */
@@ -124,6 +133,7 @@ function ours(name: string, options: Record<string, unknown>): Run {
     rssMB: r.rssMB,
     picture,
     curve,
+    lastIterate: points[points.length - 1].total,
   };
 }
 
@@ -169,6 +179,7 @@ function peer(name: string, evals: number): Run {
     rssMB: r.rssMB,
     picture,
     curve: [],
+    lastIterate: rep.final.total,
   };
 }
 
@@ -176,7 +187,7 @@ const runs: Run[] = [];
 const say = (r: Run) => {
   runs.push(r);
   console.log(
-    `${r.name.padEnd(34)} ${r.wall.toFixed(0).padStart(5)} s wall  ${String(r.evaluations).padStart(4)} evals  J ${r.final.total.toPrecision(4)} (content ${r.final.content.toPrecision(3)}, style ${r.final.style.toPrecision(3)})  peak RSS ${r.rssMB.toFixed(0)} MB`,
+    `${r.name.padEnd(34)} ${r.wall.toFixed(0).padStart(5)} s wall  ${String(r.evaluations).padStart(4)} evals  J of the last iterate ${r.lastIterate.toPrecision(4)}  peak RSS ${r.rssMB.toFixed(0)} MB`,
   );
 };
 console.log(
