@@ -14,19 +14,10 @@ import { stylize, type StylizeOptions } from '../../src/style/stylize.js';
 import { StyleOptionError } from '../../src/style/options.js';
 import { loadVgg } from '../../src/style/vgg.js';
 import { assertClose, loadFixture } from '../helpers/fixtures.js';
+import { image } from '../helpers/images.js';
 
 const S = 48;
 
-function image(w: number, h: number, f: (x: number, y: number) => [number, number, number]): RawImage {
-  const data = new Float32Array(3 * w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const p = f(x, y);
-      for (let c = 0; c < 3; c++) data[c * w * h + y * w + x] = p[c];
-    }
-  }
-  return { width: w, height: h, data };
-}
 
 /** Red horizontal stripes vs blue dots on dark: different colour and texture. */
 const redStripes = () => image(S, S, (_x, y) => (y % 6 < 3 ? [0.9, 0.15, 0.1] : [0.55, 0.05, 0.05]));

@@ -11,17 +11,8 @@ import { StyleNet } from '../../src/style/objective.js';
 import { positionRatio } from '../../src/style/scale_control.js';
 import { stylize, type StylizeOptions } from '../../src/style/stylize.js';
 import { loadVgg } from '../../src/style/vgg.js';
+import { image } from '../helpers/images.js';
 
-function image(w: number, h: number, f: (x: number, y: number) => [number, number, number]): RawImage {
-  const data = new Float32Array(3 * w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const p = f(x, y);
-      for (let c = 0; c < 3; c++) data[c * w * h + y * w + x] = p[c];
-    }
-  }
-  return { width: w, height: h, data };
-}
 
 const content = (w: number, h: number) => image(w, h, (x, y) => [0.5 + 0.3 * Math.sin(x / 6), 0.45 + 0.25 * Math.cos(y / 5), 0.5 + 0.2 * Math.sin((x + y) / 9)]);
 /** Blue dots on dark and orange diagonal strokes: fine structure and colours unlike the content's. */
