@@ -1,7 +1,7 @@
 /**
- * Max and average pooling. MaxPool's gradient scatters into the argmax positions
- * ONNX MaxPool reports (flat NCHW indices) with ScatterElements(reduction=add), so
- * overlapping windows accumulate as in PyTorch. AveragePool's gradient is a
+ * Max and average pooling. MaxPool's gradient goes to the argmax positions ONNX MaxPool
+ * reports (flat NCHW indices): MaxUnpool where windows cannot overlap, else
+ * ScatterElements(reduction=add), so overlapping windows accumulate as in PyTorch. AveragePool's gradient is a
  * depthwise ConvTranspose with a constant 1/(kh*kw) kernel.
  */
 import { GraphError, sizeOf, type NodeOf, type OpDef, type Shape, type Tensor } from '../graph.js';
@@ -36,9 +36,11 @@ function attrsOf(o: Pool2dOptions): PoolAttrs {
 }
 
 function poolShape(op: string, x: Tensor, a: PoolAttrs): number[] {
-  if (x.rank !== 4 || x.dtype !== 'float32') throw new GraphError(`${op}: input must be a float32 NCHW tensor, got ${x}`);
+  if (x.rank !== 4 || x.dtype !== 'float32')
+    throw new GraphError(`${op}: input must be a float32 NCHW tensor, got ${x}`);
   for (let i = 0; i < 2; i++) {
-    if (a.padding[i] * 2 > a.kernel[i]) throw new GraphError(`${op}: padding ${a.padding[i]} exceeds half the kernel ${a.kernel[i]}`);
+    if (a.padding[i] * 2 > a.kernel[i])
+      throw new GraphError(`${op}: padding ${a.padding[i]} exceeds half the kernel ${a.kernel[i]}`);
   }
   const out = [0, 1].map((i) => {
     const span = x.shape[2 + i] + 2 * a.padding[i] - a.kernel[i];
@@ -47,7 +49,8 @@ function poolShape(op: string, x: Tensor, a: PoolAttrs): number[] {
     if (a.ceilMode && (o - 1) * a.stride[i] >= x.shape[2 + i] + a.padding[i]) o--;
     return o;
   });
-  if (out[0] < 1 || out[1] < 1) throw new GraphError(`${op}: input ${x} is smaller than the ${a.kernel.join('x')} window`);
+  if (out[0] < 1 || out[1] < 1)
+    throw new GraphError(`${op}: input ${x} is smaller than the ${a.kernel.join('x')} window`);
   return [x.shape[0], x.shape[1], out[0], out[1]];
 }
 
@@ -91,16 +94,49 @@ const MaxPoolOp: OpDef<PoolAttrs> = {
   type: 'MaxPool',
   infer: ([x], a) => {
     const s = poolShape('MaxPool', x, a);
-    return [{ shape: s, dtype: 'float32' }, { shape: s, dtype: 'int64' }];
+    return [
+      { shape: s, dtype: 'float32' },
+      { shape: s, dtype: 'int64' },
+    ];
   },
   lower: (n, e) => lowerPool(n, e, 'MaxPool', onnxAttrs(n.attrs)),
-  vjp: (n, [g]) => [scatterAdd(g!, n.outputs[1], n.inputs[0].shape)],
+  vjp: (n, [g]) => {
+    const a = n.attrs;
+    // Windows that cannot overlap send each input at most one gradient: MaxUnpool places them
+    // without the zero-filled buffer ScatterElements needs (ORT folds that into an initializer
+    // of the input's size).
+    const overlap = a.kernel[0] > a.stride[0] || a.kernel[1] > a.stride[1];
+    return [
+      overlap
+        ? scatterAdd(g!, n.outputs[1], n.inputs[0].shape)
+        : g!.graph.apply(MaxUnpoolOp, [g!, n.outputs[1]], { ...a, inShape: n.inputs[0].shape })[0],
+    ];
+  },
+};
+
+const MaxUnpoolOp: OpDef<PoolAttrs & { inShape: Shape }> = {
+  type: 'MaxUnpool',
+  infer: ([g, idx], a) => {
+    if (idx.dtype !== 'int64' || sizeOf(idx.shape) !== sizeOf(g.shape))
+      throw new GraphError(`MaxUnpool: indices ${idx} do not match ${g}`);
+    return [{ shape: a.inShape, dtype: 'float32' }];
+  },
+  lower: (n, e) => {
+    const [g, idx] = n.inputs;
+    const a = n.attrs;
+    e.node('MaxUnpool', [e.name(g), e.name(idx), e.constI64(a.inShape)], [e.name(n.outputs[0])], {
+      kernel_shape: ints(a.kernel),
+      strides: ints(a.stride),
+      pads: ints([a.padding[0], a.padding[1], a.padding[0], a.padding[1]]),
+    });
+  },
 };
 
 const ScatterAddOp: OpDef<Shape> = {
   type: 'ScatterAdd',
   infer: ([g, idx], shape) => {
-    if (idx.dtype !== 'int64' || sizeOf(idx.shape) !== sizeOf(g.shape)) throw new GraphError(`ScatterAdd: indices ${idx} do not match ${g}`);
+    if (idx.dtype !== 'int64' || sizeOf(idx.shape) !== sizeOf(g.shape))
+      throw new GraphError(`ScatterAdd: indices ${idx} do not match ${g}`);
     return [{ shape, dtype: 'float32' }];
   },
   lower: (n, e) => {
@@ -125,7 +161,10 @@ const AvgPoolOp: OpDef<PoolAttrs> = {
   type: 'AveragePool',
   infer: ([x], a) => [{ shape: poolShape('AveragePool', x, a), dtype: 'float32' }],
   lower: (n, e) =>
-    lowerPool(n, e, 'AveragePool', { ...onnxAttrs(n.attrs), count_include_pad: int(n.attrs.countIncludePad ? 1 : 0) }),
+    lowerPool(n, e, 'AveragePool', {
+      ...onnxAttrs(n.attrs),
+      count_include_pad: int(n.attrs.countIncludePad ? 1 : 0),
+    }),
   vjp: (n, [g]) => {
     const a = n.attrs;
     const x = n.inputs[0];
@@ -145,7 +184,11 @@ const AvgPoolGradOp: OpDef<PoolAttrs & { inShape: Shape }> = {
     const [, c, h, w] = a.inShape;
     const [kh, kw] = a.kernel;
     const g = n.inputs[0];
-    const kernel = e.constF32(new Float32Array(c * kh * kw).fill(1 / (kh * kw)), [c, 1, kh, kw], `avgpool_grad_${c}_${kh}x${kw}`);
+    const kernel = e.constF32(
+      new Float32Array(c * kh * kw).fill(1 / (kh * kw)),
+      [c, 1, kh, kw],
+      `avgpool_grad_${c}_${kh}x${kw}`,
+    );
     const base = (o: number, i: number) => (o - 1) * a.stride[i] - 2 * a.padding[i] + a.kernel[i];
     e.node('ConvTranspose', [e.name(g), kernel], [e.name(n.outputs[0])], {
       kernel_shape: ints(a.kernel),
