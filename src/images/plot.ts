@@ -1,6 +1,9 @@
 /** lossPlot: a line chart of training curves (style-transfer cost per iteration, GAN losses per epoch). */
 import sharp from 'sharp';
 import { fitText, svgText, textMode, textWidth, type TextMode } from './text.js';
+import { PALETTE } from './palette.js';
+
+export { PALETTE };
 
 export interface Series {
   name: string;
@@ -21,18 +24,6 @@ export interface PlotOptions {
   text?: 'auto' | TextMode;
 }
 
-export const PALETTE = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
 
 /** "Nice" tick step (1, 2 or 5 times a power of ten) for about `count` ticks over `span`. */
 function niceStep(span: number, count: number): number {

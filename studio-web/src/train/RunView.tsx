@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, fmtSeconds } from '../api.js';
 import type { RunPoint, RunSummary } from '../../../src/studio/types.js';
+import { PALETTE } from '../../../src/images/palette.js';
 import { Chart, Status } from '../widgets.js';
 
 export type { RunSummary };
@@ -17,18 +18,6 @@ export interface RunDetail extends Omit<RunSummary, 'entries'> {
   error: string | null;
 }
 
-const COLORS = [
-  '#d62728',
-  '#1f77b4',
-  '#2ca02c',
-  '#ff7f0e',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
 
 export const STATUS_LABEL: Record<RunSummary['status'], string> = {
   queued: 'queued',
@@ -146,7 +135,7 @@ export function RunView({ runKey, onChange }: { runKey: string; onChange?: (d: R
         </details>
       )}
       <Chart
-        series={keys.map((k, i) => ({ label: k, color: COLORS[i % COLORS.length] }))}
+        series={keys.map((k, i) => ({ label: k, color: PALETTE[i % PALETTE.length] }))}
         data={data}
         xLabel={byStep ? 'step' : 'epoch'}
         log={false}
