@@ -104,7 +104,7 @@ const common = {
   styles: [style],
   size: SIZE,
   weights,
-  pooling: 'avg',
+  pooling: 'avg' as const,
   normalizeLayers: true,
   threads: THREADS,
 };
@@ -122,9 +122,20 @@ function ours(name: string, options: Record<string, unknown>): Run {
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as { t: number; scale: number; scales: number; total: number });
-  const rep = r.report as { evaluations: number; final: Costs };
   // J at the full size is only known on the last scale.
   const curve = points.filter((p) => p.scale === p.scales).map((p) => ({ t: p.t, total: p.total }));
+  return runOf(name, r, picture, curve, points[points.length - 1].total);
+}
+
+/** A finished job's figures; `lastIterate` defaults to the reported final cost (the peer's is its last iterate's). */
+function runOf(
+  name: string,
+  r: ReturnType<typeof timed>,
+  picture: string,
+  curve: Run['curve'] = [],
+  lastIterate?: number,
+): Run {
+  const rep = r.report as { evaluations: number; final: Costs };
   return {
     name,
     wall: r.wall,
@@ -133,7 +144,7 @@ function ours(name: string, options: Record<string, unknown>): Run {
     rssMB: r.rssMB,
     picture,
     curve,
-    lastIterate: points[points.length - 1].total,
+    lastIterate: lastIterate ?? rep.final.total,
   };
 }
 
@@ -170,17 +181,7 @@ function peer(name: string, evals: number): Run {
     '--threads',
     String(THREADS),
   ]);
-  const rep = r.report as { evaluations: number; final: Costs };
-  return {
-    name,
-    wall: r.wall,
-    evaluations: rep.evaluations,
-    final: rep.final,
-    rssMB: r.rssMB,
-    picture,
-    curve: [],
-    lastIterate: rep.final.total,
-  };
+  return runOf(name, r, picture);
 }
 
 const runs: Run[] = [];

@@ -121,19 +121,21 @@ export function registerRunRoutes(app: FastifyInstance, ctx: StudioContext): voi
     },
   );
 
+  /** The studio's job behind an existing run, or a 409 saying what to do instead (`otherwise`). */
+  const studioJob = (root: number, name: string, otherwise: string): JobRecord => {
+    need(root, name);
+    const job = jobAt(root, name);
+    if (!job) throw new ClientError(409, `run '${name}' was not started from the studio: ${otherwise}`);
+    return job;
+  };
+
   /** Stop: the run's job ends after its current step with a checkpoint (queued: cancelled). */
   app.post<{ Params: { root: number; name: string } }>(
     '/api/runs/:root/:name/stop',
     { schema: { params: RUN_PARAMS } },
     async (req) => {
       const { root, name } = req.params;
-      need(root, name);
-      const job = jobAt(root, name);
-      if (!job)
-        throw new ClientError(
-          409,
-          `run '${name}' was not started from the studio: stop it where it runs (Ctrl-C saves a checkpoint)`,
-        );
+      const job = studioJob(root, name, 'stop it where it runs (Ctrl-C saves a checkpoint)');
       if (job.status !== 'queued' && job.status !== 'running')
         throw new ClientError(409, `run '${name}' is not training (${job.status})`);
       await ctx.queue.cancel(job.id);
@@ -147,13 +149,11 @@ export function registerRunRoutes(app: FastifyInstance, ctx: StudioContext): voi
     { schema: { params: RUN_PARAMS } },
     async (req, reply) => {
       const { root, name } = req.params;
-      need(root, name);
-      const job = jobAt(root, name);
-      if (!job)
-        throw new ClientError(
-          409,
-          `run '${name}' was not started from the studio; the studio resumes only its own runs (run the same command again with --continue_train)`,
-        );
+      const job = studioJob(
+        root,
+        name,
+        'the studio resumes only its own runs (run the same command again; cyclegan/pix2pix with --continue_train)',
+      );
       if (job.status === 'queued' || job.status === 'running')
         throw new ClientError(
           409,
